@@ -1,5 +1,14 @@
 """The pinned stack is installed with mmcv's compiled ops, and they run on the CPU."""
+import importlib.metadata
+import re
+import sys
+from pathlib import Path
+
+import pytest
 import torch
+from packaging.requirements import Requirement
+
+REPO = Path(__file__).parents[1]
 
 
 def test_versions():
@@ -41,3 +50,40 @@ def test_nms_cpu():
     dets, keep = nms(boxes, scores, iou_threshold=0.5)
     assert keep.tolist() == [0, 2]
     assert torch.allclose(dets[:, 4], torch.tensor([0.9, 0.7]))
+
+
+def read_constraints() -> dict:
+    """``{normalised name: version}`` of requirements/constraints.txt."""
+    pins = {}
+    for line in (REPO / 'requirements' / 'constraints.txt').read_text().splitlines():
+        line = line.split('#')[0].strip()
+        if line:
+            name, version = line.split('==')
+            pins[canonical(name)] = version
+    return pins
+
+
+def canonical(name: str) -> str:
+    return re.sub(r'[-_.]+', '-', name).lower()
+
+
+@pytest.mark.skipif(Path(sys.prefix).resolve() != (REPO / '.venv').resolve(),
+                    reason="checks the project's .venv (make install), not an environment of the user's")
+def test_venv_matches_constraints():
+    # tools/misc/install.sh installs under requirements/constraints.txt: a fresh machine gets what CI tested,
+    # and nothing is installed that the file does not pin (regenerate with tools/misc/freeze_constraints.sh)
+    pins = read_constraints()
+    installed = {canonical(d.metadata['Name']): d.version for d in importlib.metadata.distributions()}
+    installed.pop('mmpart')
+    assert installed == pins
+
+
+def test_constraints_pin_the_loose_requirements():
+    pins = read_constraints()
+    for name in ('torch.txt', 'mminstall.txt', 'runtime.txt', 'optional.txt', 'tests.txt'):
+        for line in (REPO / 'requirements' / name).read_text().splitlines():
+            requirement = line.split('#')[0].strip()
+            if requirement:
+                req = Requirement(requirement)
+                assert canonical(req.name) in pins, f'{name}: {requirement} is not pinned in constraints.txt'
+                assert req.specifier.contains(pins[canonical(req.name)]), (name, requirement)

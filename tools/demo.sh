@@ -7,7 +7,8 @@
 #   -> comparison table, report, accuracy-vs-eps plot, part visualisations
 set -euo pipefail
 cd "$(dirname "$0")/.."
-py=${PYTHON:-.venv/bin/python}
+source tools/misc/python.sh
+py=$MMPART_PYTHON
 data=data/synthetic_pinpp
 out=work_dirs/demo
 det_cfg=configs/partdet/mask-rcnn_r18_fpn_synthetic-parts.py

@@ -1,76 +1,84 @@
-"""Adversarial val/test loops: validation during training, and the sanity behaviour users check."""
+"""Adversarial val/test loops on a hand-set classifier whose robust accuracy is known in closed form."""
 import pytest
 import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.runner import Runner
 
 from mmpart.attacks import CW, PGD
 from mmpart.engine.loops import AdversarialTestLoop, adversarial_predictions
 from mmpart.evaluation.metrics import RobustAccuracy
+from mmpart.registry import DATASETS
+from mmpart.utils import register_all_modules
 
-from .tiny_classifier import make_tiny_data, one_thread, train_tiny, val_batch
+from .hand_set_classifier import (WRONG, build_hand_set_model, expected_accuracy, expected_curve, hand_set_config,
+                                  make_margin_data, write_checkpoint)
 
-PGD_VAL = dict(type='PGD', eps=4, steps=2, step_size=2)
-
-
-@pytest.fixture(scope='module', autouse=True)
-def _one_thread():
-    with one_thread():
-        yield
+RADII = (0, 1, 2, 4, 8, 16, 32, 64)
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    root = tmp_path_factory.mktemp('adv_loops')
-    data_root = make_tiny_data(root / 'data')
-    _, runner = train_tiny(data_root, str(root / 'work'), **{
-        'val_cfg': dict(type='AdversarialValLoop', attack=PGD_VAL),
-        'val_evaluator': dict(type='RobustAccuracy', topk=(1, 2)),
-        'train_cfg.val_interval': 15,
-    })
-    model = runner.model.eval()  # the raw (not EMA) weights after training
-    return runner, model, val_batch(data_root)
+def data_root(tmp_path_factory):
+    return make_margin_data(tmp_path_factory.mktemp('margins'))
 
 
-def accuracy(model, batch, attack):
+@pytest.fixture(scope='module')
+def batch(data_root):
+    register_all_modules()
+    dataset = DATASETS.build(hand_set_config(data_root).test_dataloader.dataset)
+    return pseudo_collate([dataset[i] for i in range(len(dataset))])
+
+
+@pytest.fixture(scope='module')
+def model():
+    return build_hand_set_model()
+
+
+def accuracy(model, batch, attack) -> dict:
     metric = RobustAccuracy()
     metric.process(batch, [s.to_dict() for s in adversarial_predictions(model, batch, attack)])
     return metric.compute_metrics(metric.results)
 
 
-def test_adversarial_val_loop_during_training(trained):
-    runner, _, _ = trained
-    hub = runner.message_hub
-    clean, robust = hub.get_scalar('val/accuracy/top1').current(), hub.get_scalar('val/accuracy/robust_top1').current()
-    assert hub.get_scalar('val/accuracy/robust_top2').current() <= hub.get_scalar('val/accuracy/top2').current()
-    assert 0 <= robust <= clean
-    assert isinstance(runner.val_loop.attack, PGD) and runner.val_loop.attack.steps == 2
+def test_adversarial_val_loop_reports_clean_and_robust(data_root, tmp_path):
+    cfg = hand_set_config(data_root)
+    cfg.work_dir = str(tmp_path)
+    cfg.load_from = write_checkpoint(tmp_path / 'hand_set.pth')
+    cfg.val_cfg = dict(type='AdversarialValLoop', attack=dict(type='PGD', eps=4, steps=10, step_size=1))
+    cfg.val_evaluator = dict(type='RobustAccuracy', topk=(1, 2))
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.val()
+    assert isinstance(runner.val_loop.attack, PGD) and runner.val_loop.attack.steps == 10
+    assert metrics['accuracy/top1'] == pytest.approx(expected_accuracy(0))
+    # an attack that does nothing would report the clean number here
+    assert metrics['accuracy/robust_top1'] == pytest.approx(expected_accuracy(4))
+    assert expected_accuracy(4) < expected_accuracy(0)
+    assert metrics['accuracy/top2'] == metrics['accuracy/robust_top2'] == 100  # two classes
 
 
-def test_robust_accuracy_falls_with_eps_to_zero(trained):
-    _, model, batch = trained
-    curve = [accuracy(model, batch, PGD(eps=eps, steps=10, step_size=eps / 4, random_start=False))
-             for eps in (0, 1, 2, 4, 8, 64)]
-    clean = curve[0]['top1']
-    assert clean > 50  # trained: the curve below means something
-    assert curve[0]['robust_top1'] == clean
-    robust = [c['robust_top1'] for c in curve]
-    assert all(b <= a for a, b in zip(robust, robust[1:])), robust
-    assert robust[2] < clean and robust[-1] == 0
+@pytest.mark.parametrize('random_start', [False, True])
+def test_robust_accuracy_curve_is_the_closed_form(model, batch, random_start):
+    # step eps/4 and 10 steps reach the far corner of the ball from any start
+    torch.manual_seed(0)
+    curve = [accuracy(model, batch, PGD(eps=eps, steps=10, step_size=eps / 4, random_start=random_start))
+             for eps in RADII]
+    assert [c['top1'] for c in curve] == pytest.approx([expected_accuracy(0)] * len(RADII))
+    assert [c['robust_top1'] for c in curve] == pytest.approx(expected_curve(RADII))
+    assert curve[-1]['robust_top1'] == 0
 
 
-def test_robust_flags_non_increasing_in_steps(trained):
-    # CW keep-best with a fixed step and no random start: longer runs extend the same trajectory and
-    # keep the highest margin, so a sample broken in k steps stays broken in more.
-    _, model, batch = trained
+def test_robust_flags_non_increasing_in_steps(model, batch):
+    # CW with step 0.5/255 and no random start moves the red mean by 0.5/255 per step (capped at eps = 2):
+    # after 1 and 2 steps no correct sample is broken, after 5 the two at distance 1.5 are.
     broken = []
     for steps in (1, 2, 5):
         outputs = adversarial_predictions(model, batch, CW(eps=2, steps=steps, step_size=0.5, random_start=False))
         broken.append(torch.stack([s.adv_pred_label != s.gt_label for s in outputs])[:, 0])
+    assert [int(b.sum()) for b in broken] == [2, 2, 4]  # the two misclassified samples (distance WRONG) always
     assert all((a <= b).all() for a, b in zip(broken, broken[1:]))
-    assert broken[-1].sum() > broken[0].sum()
+    assert WRONG > 2
 
 
-def test_adversarial_predictions_keep_clean_predictions(trained):
-    _, model, batch = trained
+def test_adversarial_predictions_keep_clean_predictions(model, batch):
     outputs = adversarial_predictions(model, batch, PGD(eps=0, steps=1))
     with torch.no_grad():
         expected = model.val_step(batch)
@@ -79,7 +87,9 @@ def test_adversarial_predictions_keep_clean_predictions(trained):
         torch.testing.assert_close(out.adv_pred_score, ref.pred_score)
 
 
-def test_loop_needs_robust_metric(trained):
-    runner, _, _ = trained
+def test_loop_needs_robust_metric(data_root, tmp_path):
+    cfg = hand_set_config(data_root)
+    cfg.work_dir = str(tmp_path)
+    runner = Runner.from_cfg(cfg)
     with pytest.raises(ValueError, match='RobustAccuracy'):
-        AdversarialTestLoop(runner, runner.cfg.val_dataloader, dict(type='Accuracy'), attack=PGD_VAL)
+        AdversarialTestLoop(runner, cfg.test_dataloader, dict(type='Accuracy'), attack=dict(type='PGD'))

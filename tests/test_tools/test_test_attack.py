@@ -1,4 +1,4 @@
-"""tools/test.py --attack: one process vs tools/dist_test.sh with two, and EMA checkpoints."""
+"""tools/test.py --attack on a hand-set classifier: one process vs tools/dist_test.sh with two, EMA checkpoints."""
 import glob
 import json
 import os
@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 import torch
 
+from ..test_engine.hand_set_classifier import (NUM_SAMPLES, expected_accuracy, hand_set_config, make_margin_data,
+                                               write_checkpoint)
 from ..test_engine.tiny_classifier import TINY_CONFIG, load_tiny, make_tiny_data, one_thread, train_tiny, val_batch
 
 REPO = Path(__file__).parents[2]
-ATTACK_ARGS = ['--attack', 'pgd', '--eps', '4', '--steps', '3', '--step-size', '1',
+# 3 steps of 2/255 from the clean image reach the corner of the 4/255 ball
+ATTACK_ARGS = ['--attack', 'pgd', '--eps', '4', '--steps', '3', '--step-size', '2',
                '--attack-cfg', 'random_start=False']
 
 
@@ -31,45 +34,46 @@ def _one_thread():
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
+def hand_set(tmp_path_factory):
     root = tmp_path_factory.mktemp('test_attack')
-    data_root = make_tiny_data(root / 'data')
-    ckpt, runner = train_tiny(data_root, str(root / 'train'))
-    ema_hook = next(h for h in runner.hooks if type(h).__name__ == 'EMAHook')
-    weights = dict(ema=ema_hook.ema_model.module.state_dict(), raw=runner.model.state_dict())
-    return root, data_root, ckpt, weights
+    data_root = make_margin_data(root / 'data')
+    config = root / 'hand_set.py'
+    hand_set_config(data_root).dump(str(config))
+    return root, str(config), write_checkpoint(root / 'hand_set.pth')
 
 
-def run_test(trained, name, *cmd_prefix):
-    root, data_root, ckpt, _ = trained
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable, PORT=str(free_port()))
+def run_test(root: Path, config: str, ckpt: str, name: str, *cmd_prefix: str, args=ATTACK_ARGS):
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable, PORT=str(free_port()),
+               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get('PYTHONPATH', '')]))
     work_dir = root / name
-    subprocess.run([*cmd_prefix, TINY_CONFIG, ckpt, *([] if cmd_prefix[0] == sys.executable else ['2']),
-                    *ATTACK_ARGS, '--work-dir', str(work_dir), '--out', str(work_dir / 'preds.pkl'),
-                    '--cfg-options', f'test_dataloader.dataset.data_root={data_root}'],
-                   check=True, cwd=REPO, env=env, capture_output=True)
-    summary, = glob.glob(str(work_dir / '*' / 'robustness.json'))
+    nproc = [] if cmd_prefix[0] == sys.executable else ['2']
+    proc = subprocess.run([*cmd_prefix, config, ckpt, *nproc, *args, '--work-dir', str(work_dir), '--out',
+                           str(work_dir / 'preds.pkl')], cwd=REPO, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summaries = glob.glob(str(work_dir / '*' / 'robustness.json'))
     with open(work_dir / 'preds.pkl', 'rb') as f:
-        return json.loads(Path(summary).read_text()), pickle.load(f)
+        preds = pickle.load(f)
+    return (json.loads(Path(summaries[0]).read_text()) if summaries else None), preds
 
 
 @pytest.fixture(scope='module')
-def single(trained):
-    return run_test(trained, 'single', sys.executable, 'tools/test.py')
+def single(hand_set):
+    return run_test(*hand_set, 'single', sys.executable, 'tools/test.py')
 
 
 def test_single_process_reports_clean_and_robust(single):
     summary, preds = single
-    assert summary['attack'] == dict(type='PGD', eps=4.0, steps=3, step_size=1.0, random_start=False)
-    assert summary['num_samples'] == len(preds) == 48
+    assert summary['attack'] == dict(type='PGD', eps=4.0, steps=3, step_size=2.0, random_start=False)
+    assert summary['num_samples'] == len(preds) == NUM_SAMPLES
     metrics = summary['metrics']
-    assert 0 <= metrics['accuracy/robust_top1'] < metrics['accuracy/top1']
+    assert metrics['accuracy/top1'] == pytest.approx(expected_accuracy(0))
+    assert metrics['accuracy/robust_top1'] == pytest.approx(expected_accuracy(4))
     robust = sum(bool(p['pred_label'] == p['gt_label']) and bool(p['adv_pred_label'] == p['gt_label']) for p in preds)
-    assert metrics['accuracy/robust_top1'] == pytest.approx(100 * robust / 48)
+    assert metrics['accuracy/robust_top1'] == pytest.approx(100 * robust / NUM_SAMPLES)
 
 
-def test_dist_test_two_processes_match_one(trained, single):
-    summary, preds = run_test(trained, 'dist', 'bash', 'tools/dist_test.sh')
+def test_dist_test_two_processes_match_one(hand_set, single):
+    summary, preds = run_test(*hand_set, 'dist', 'bash', 'tools/dist_test.sh')
     assert summary == single[0]
     assert [p['gt_label'].item() for p in preds] == [p['gt_label'].item() for p in single[1]]
     for p, q in zip(preds, single[1]):
@@ -77,16 +81,22 @@ def test_dist_test_two_processes_match_one(trained, single):
         torch.testing.assert_close(p['adv_pred_score'], q['adv_pred_score'], atol=1e-4, rtol=0)
 
 
-def test_evaluates_ema_weights(trained, single):
-    # mmengine's EMAHook saves the EMA weights as state_dict (the raw ones as ema_state_dict)
-    _, _, ckpt, weights = trained
+def test_evaluates_ema_weights(tmp_path):
+    # mmengine's EMAHook saves the EMA weights as state_dict (the raw ones as ema_state_dict); two epochs of
+    # training make them differ, whatever the model learns
+    data_root = make_tiny_data(tmp_path / 'data')
+    ckpt, runner = train_tiny(data_root, str(tmp_path / 'train'), **{'train_cfg.max_epochs': 2})
+    ema_hook = next(h for h in runner.hooks if type(h).__name__ == 'EMAHook')
+    weights = dict(ema=ema_hook.ema_model.module.state_dict(), raw=runner.model.state_dict())
     state = torch.load(ckpt, weights_only=True)
     for key, value in weights['ema'].items():
         torch.testing.assert_close(state['state_dict'][key], value)
     assert any(not torch.equal(weights['ema'][k], weights['raw'][k]) for k in weights['ema'])
 
-    scores = torch.stack([p['pred_score'] for p in single[1]])
-    batch = val_batch(trained[1])
+    _, preds = run_test(tmp_path, TINY_CONFIG, ckpt, 'ema', sys.executable, 'tools/test.py',
+                        args=['--cfg-options', f'test_dataloader.dataset.data_root={data_root}'])
+    scores = torch.stack([p['pred_score'] for p in preds])
+    batch = val_batch(data_root)
     for name, expect_match in (('ema', True), ('raw', False)):
         with torch.no_grad():
             ref = torch.stack([r.pred_score for r in load_tiny(weights[name]).val_step(batch)])

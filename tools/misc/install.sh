@@ -3,6 +3,8 @@
 #
 #   tools/misc/install.sh [VENV]        default VENV=.venv
 #
+# Every pip call is constrained by requirements/constraints.txt (the whole environment CI tested, pinned;
+# regenerate with tools/misc/freeze_constraints.sh), so a fresh machine resolves to the same versions.
 # Idempotent: a second run only checks what is installed. mmcv 2.1.0 has no wheel for torch 2.14,
 # so tools/misc/build_mmcv_wheel.sh builds it once (with its C++ ops; CUDA ops when a GPU is visible
 # or FORCE_CUDA=1) into MMPART_CACHE (default ~/.cache/mmpart), outside the repository.
@@ -18,7 +20,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 py="$venv/bin/python"
 # this machine's pip config names local indexes that may not exist: drop pip's warnings about them
-pip_install() { "$py" -m pip install --disable-pip-version-check "$@" 2> >(grep -v 'is neither a file nor a directory' >&2); }
+constraints="$here/requirements/constraints.txt"
+pip_install() { "$py" -m pip install --disable-pip-version-check -c "$constraints" "$@" \
+  2> >(grep -v 'is neither a file nor a directory' >&2); }
 
 echo "[install] build tools"
 pip_install -q "setuptools>=77,<82" wheel ninja

@@ -1,0 +1,96 @@
+"""A 2-class classifier with hand-set weights and data with known margins, for robustness tests.
+
+The model (``tests/data/configs/hand_set_linear_cls.py``) computes, in pixel space, the logit gap
+``class1 - class0 = SLOPE * (255 * mean_red - 127.5)``: the class is decided by the mean red value of
+the image, against the threshold 127.5/255. The data are uniform PNG images (lossless) whose red
+value sits ``d``/255 from the threshold, on the correct side for most samples and on the wrong side for
+:data:`WRONG` samples. An L-inf perturbation of radius ``eps``/255 moves the mean red value by at most
+``eps``/255, so a correct sample is broken exactly when ``eps > d``; PGD reaches that corner because
+the gradient sign of a linear model never changes. Distances are half-integers and the tested radii
+integers, so no sample is ever on the boundary.
+"""
+from pathlib import Path
+from typing import Dict, Sequence
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.config import Config
+from PIL import Image
+
+from mmpart.registry import MODELS
+from mmpart.utils import register_all_modules
+
+HAND_SET_CONFIG = str(Path(__file__).parents[1] / 'data' / 'configs' / 'hand_set_linear_cls.py')
+THRESHOLD = 127.5
+SLOPE = 0.1
+#: distances (in /255) of the correctly classified samples from the threshold, per class
+DISTANCES = (1.5, 3.5, 6.5, 12.5, 24.5, 40.5)
+#: distance of one misclassified sample per class (on the wrong side of the threshold)
+WRONG = 20.5
+NUM_SAMPLES = 2 * (len(DISTANCES) + 1)
+
+
+@MODELS.register_module(force=True)
+class TupleConv2d(nn.Conv2d):
+    """``nn.Conv2d`` returning a one-element tuple, as mmpretrain necks and heads expect of a backbone."""
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        return (super().forward(x), )
+
+
+def hand_set_state_dict() -> Dict[str, torch.Tensor]:
+    """Weights that give the logit gap of the module docstring (mean/std of the config's preprocessor)."""
+    red_mean, red_std = 123.675, 58.395
+    return {
+        'backbone.weight': torch.tensor([1.0, 0.0, 0.0]).view(1, 3, 1, 1),  # the normalised red channel
+        'backbone.bias': torch.zeros(1),
+        'head.fc.weight': torch.tensor([[0.0], [SLOPE * red_std]]),
+        'head.fc.bias': torch.tensor([0.0, SLOPE * (red_mean - THRESHOLD)]),
+    }
+
+
+def hand_set_config(data_root: str) -> Config:
+    """The config with ``data_root`` set."""
+    cfg = Config.fromfile(HAND_SET_CONFIG)
+    cfg.val_dataloader.dataset.data_root = data_root
+    cfg.test_dataloader.dataset.data_root = data_root
+    return cfg
+
+
+def build_hand_set_model() -> nn.Module:
+    """The hand-set classifier in eval mode."""
+    register_all_modules()
+    model = MODELS.build(Config.fromfile(HAND_SET_CONFIG).model)
+    model.load_state_dict(hand_set_state_dict())
+    return model.eval()
+
+
+def write_checkpoint(path: Path) -> str:
+    """An mmengine-style checkpoint of the hand-set weights; returns its path."""
+    torch.save(dict(state_dict=hand_set_state_dict(), meta={}), path)
+    return str(path)
+
+
+def make_margin_data(root: Path, size: int = 4) -> str:
+    """``val/class0``, ``val/class1`` of uniform PNGs at the known distances; returns ``root`` with a slash."""
+    for label in (0, 1):
+        folder = root / 'val' / f'class{label}'
+        folder.mkdir(parents=True, exist_ok=True)
+        side = 1 if label == 1 else -1
+        signed = [side * d for d in DISTANCES] + [-side * WRONG]
+        for i, offset in enumerate(signed):
+            pixel = np.array([THRESHOLD + offset, 100, 180], dtype=np.float64)
+            assert float(pixel[0]).is_integer()
+            Image.fromarray(np.full((size, size, 3), pixel, dtype=np.uint8)).save(folder / f'{i:02d}.png')
+    return str(root) + '/'
+
+
+def expected_accuracy(eps: float) -> float:
+    """Top-1 robust accuracy (%) under an optimal L-inf attack of radius ``eps``/255 (``eps=0``: clean)."""
+    return 100 * 2 * sum(d > eps for d in DISTANCES) / NUM_SAMPLES
+
+
+def expected_curve(radii: Sequence[float]) -> list:
+    """:func:`expected_accuracy` at each radius."""
+    return [expected_accuracy(eps) for eps in radii]
