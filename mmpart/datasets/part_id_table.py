@@ -7,6 +7,7 @@ count of every class and the class counts models need (``num_classes``), and
 :func:`check_num_classes` stops a dataset whose configured class count disagrees with it.
 """
 import json
+import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -110,6 +111,15 @@ class PartIdTable:
         if [p.id for p in table.parts] != [p['id'] for p in data['parts']]:
             raise ValueError(f'{path}: part ids are not numbered class by class in wnid order')
         return table
+
+
+def num_classes_in(path: str, kind: str, default: int) -> int:
+    """``num_classes`` of a kind of head from the table at ``path`` if it exists, else ``default``.
+
+    For configs, which call it when they are loaded: the count follows the converted data where it is
+    there, and the datasets check it against the table they read either way (:func:`check_num_classes`).
+    """
+    return PartIdTable.load(path).num_classes(kind) if osp.isfile(path) else default
 
 
 class ClassCountMismatchError(ValueError):

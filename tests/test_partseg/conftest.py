@@ -60,12 +60,20 @@ def partimagenet(pinpp, tmp_path_factory) -> str:
     return str(root) + '/'
 
 
-def use_data_root(cfg, root: str) -> None:
-    """Point every dataset of ``cfg`` (through wrappers) and every evaluator's ``ann_file`` at ``root``."""
+def datasets_of(cfg) -> list:
+    """The train, val and test dataset dicts of ``cfg`` (inside dataset wrappers)."""
+    found = []
     for split in ('train', 'val', 'test'):
         dataset = cfg[f'{split}_dataloader'].dataset
         while 'dataset' in dataset:
             dataset = dataset.dataset
+        found.append(dataset)
+    return found
+
+
+def use_data_root(cfg, root: str) -> None:
+    """Point every dataset of ``cfg`` (through wrappers) and every evaluator's ``ann_file`` at ``root``."""
+    for split, dataset in zip(('train', 'val', 'test'), datasets_of(cfg)):
         old_root, dataset.data_root = dataset.data_root, root
         evaluator = cfg.get(f'{split}_evaluator')
         if evaluator is not None and evaluator.get('ann_file'):
