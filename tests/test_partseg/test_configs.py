@@ -20,10 +20,11 @@ CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'partseg', '*.py')) +
 def test_every_model_family_has_configs():
     names = [osp.basename(c) for c in CONFIGS]
     for stem in ('fpn_r50', 'deeplabv3_r50-d8', 'deeplabv3_r101-d8', 'segformer_mit-b2', 'segformer_mit-b4'):
-        assert sum(n.startswith(stem) and 'partimagenet' in n for n in names) == 2, stem  # single + ms-flip
+        assert sum(n.startswith(stem) and 'partimagenet-512' in n for n in names) == 2, stem  # single + ms-flip
         assert sum(n.startswith(stem) and 'pinpp' in n for n in names) == 1, stem
     assert sum(n.startswith('mask-rcnn_r50_fpn') for n in names) == 2
     assert 'mask-rcnn_r18_fpn_synthetic-parts.py' in names
+    assert 'fpn_r50_4xb4-40k_partimagenet-objects-512x512.py' in names  # whole objects
 
 
 def build(cfg: Config, splits=('train', 'val', 'test')) -> dict:
@@ -65,7 +66,9 @@ def test_config_builds_model_and_datasets(config, pinpp, partimagenet):
         if on_pinpp:
             assert model.data_preprocessor.seg_pad_val == 65535 and model.decode_head.num_classes == cfg.num_classes
         else:
-            assert model.decode_head.num_classes == len(datasets['val'].metainfo['classes']) == 41
+            objects = 'objects' in config  # 158 object classes + background, or 40 parts + background
+            assert model.decode_head.num_classes == len(datasets['val'].metainfo['classes']) == (159 if objects else 41)
+            assert datasets['val'].metainfo['classes'][-1] == 'Background'
         assert 'gt_sem_seg' in sample
     else:
         # the heads take the dataset config's num_classes (the demo's synthetic set: 6 object classes with 21 parts)
