@@ -63,8 +63,9 @@ def test_category_names_other_shapes_name_the_file_and_quote_the_entry(data, quo
     ['n01440764_1.JPEG', 'n01443537/n01443537_2.JPEG'],
     [dict(file_name='n01440764/n01440764_1.JPEG', reason='blurry'), dict(file_name='n01443537_2.JPEG')],
     [dict(image_path='train/n01440764/n01440764_1.JPEG'), dict(file_name='n01443537_2.JPEG')],
+    [dict(file_name='n01440764_1.JPEG', source_path='x/n00000000_9.JPEG'), dict(file_name='n01443537_2.JPEG')],
     {'n01440764': ['n01440764_1.JPEG'], 'n01443537': [dict(file_name='n01443537/n01443537_2.JPEG')]},
-], ids=['names', 'records', 'other key', 'by wnid'])
+], ids=['names', 'records', 'other key', 'file_name first', 'by wnid'])
 def test_discarded_shapes(data):
     assert parse_discarded(data, 'd.json') == {'n01440764_1.JPEG', 'n01443537_2.JPEG'}
     assert parse_discarded([], 'd.json') == parse_discarded({}, 'd.json') == set()
