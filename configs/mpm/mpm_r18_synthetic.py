@@ -1,6 +1,6 @@
 # Small MPM on the synthetic PIN++ set (tests, `make demo`): configs/baseline/baseline_r18_synthetic.py plus the
-# part bypass on stages 2-4 (8², 4², 2² at 64 px). The synthetic set's default 6 classes have 21 parts:
-# part_head.num_classes = 22 (with background), as its part_ids.json says.
+# part bypass on stages 2-4 (8², 4², 2² at 64 px). part_head.num_classes = background + parts, from the dataset
+# config (its part_ids.json; the synthetic set's default 6 classes have 21 parts: 22).
 _base_ = '../baseline/baseline_r18_synthetic.py'
 
 model = dict(
@@ -10,7 +10,7 @@ model = dict(
         type='MPMPartHead',
         in_channels=[64, 128, 256],
         channels=128,
-        num_classes=22,
+        num_classes=_base_.num_part_classes,
         act_cfg=dict(type='GELU'),
         label_smoothing=0.1,
         ignore_blank=True,

@@ -8,5 +8,6 @@ _base_ = [
 
 model = dict(backbone=dict(
     frozen_stages=4,
-    init_cfg=dict(type='Pretrained', checkpoint='torchvision://ResNet50_Weights.IMAGENET1K_V2')))
+    init_cfg=dict(type='Pretrained', checkpoint='torchvision://ResNet50_Weights.IMAGENET1K_V2')),
+    part_head=dict(num_classes=_base_.num_part_classes))
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')

@@ -1,10 +1,14 @@
 # Mask R-CNN on the synthetic PIN++ set (`make demo`): the PIN++ recipe of
 # configs/partdet/mask-rcnn_r50_fpn_4xb2-62.5k_pinpp-parts.py scaled down by config only (ResNet-18,
-# narrow FPN/heads, 128-px images, a short schedule). 6 object classes with 21 parts.
+# narrow FPN/heads, 128-px images, a short schedule). The default synthetic set: 6 object classes with 21 parts
+# (num_classes = parts + objects, read from its part_ids.json when it exists, as in the dataset config).
 _base_ = './mask-rcnn_r50_fpn_4xb2-62.5k_pinpp-parts.py'
 
 data_root = 'data/synthetic_pinpp/converted/'
-num_classes = 21 + 6
+part_id_file = data_root + 'part_ids.json'
+# configs cannot `import` (mmengine takes any import in a virtualenv for a new-style config): __import__
+num_classes = __import__('mmpart.datasets.part_id_table', fromlist=['']).num_classes_in(
+    part_id_file, 'parts_and_objects', default=21 + 6)
 max_iters = 300
 model = dict(
     backbone=dict(depth=18, init_cfg=None),
@@ -32,8 +36,9 @@ test_pipeline = [
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
-train_dataloader = dict(batch_size=4, dataset=dict(dataset=dict(data_root=data_root, pipeline=train_pipeline)))
-val_dataloader = dict(batch_size=4, dataset=dict(data_root=data_root, pipeline=test_pipeline))
+train_dataloader = dict(batch_size=4, dataset=dict(dataset=dict(data_root=data_root, num_classes=num_classes,
+                                                                 pipeline=train_pipeline)))
+val_dataloader = dict(batch_size=4, dataset=dict(data_root=data_root, num_classes=num_classes, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'coco/pinpp_parts_val.json')
 test_evaluator = val_evaluator

@@ -1,5 +1,5 @@
-# DeepLabv3 R-50-D8 on PIN++ parts (3,309 classes), DESIGN §6: 512x512 crops, 40k iterations, SGD lr 0.01.
-# Ignore index 65535 (uint16 masks) in the padding and both heads.
+# DeepLabv3 R-50-D8 on PIN++ parts, DESIGN §6: 512x512 crops, 40k iterations, SGD lr 0.01. Ignore index 65535
+# (uint16 masks) in the padding and both heads; num_classes from the dataset config (part_ids.json).
 _base_ = [
     'mmseg::_base_/models/deeplabv3_r50-d8.py', '../_base_/datasets/pinpp_seg.py',
     'mmseg::_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_40k.py'
@@ -8,5 +8,5 @@ default_scope = 'mmpart'
 crop_size = (512, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size, seg_pad_val=65535),
-    decode_head=dict(num_classes=3309, ignore_index=65535),
-    auxiliary_head=dict(num_classes=3309, ignore_index=65535))
+    decode_head=dict(num_classes=_base_.num_classes, ignore_index=65535),
+    auxiliary_head=dict(num_classes=_base_.num_classes, ignore_index=65535))

@@ -1,4 +1,4 @@
-# SegFormer MiT-B2 on PIN++ parts (3,309 classes), DESIGN §6: 512x512 crops, 40k iterations, AdamW 6e-5
+# SegFormer MiT-B2 on PIN++ parts (background + parts of part_ids.json), DESIGN §6: 512x512 crops, 40k iterations, AdamW 6e-5
 # with linear warm-up and poly decay (mmseg's SegFormer recipe). Ignore index 65535 (uint16 masks).
 _base_ = [
     'mmseg::_base_/models/segformer_mit-b0.py', '../_base_/datasets/pinpp_seg.py',
@@ -14,7 +14,7 @@ model = dict(
         embed_dims=64,
         num_heads=[1, 2, 5, 8],
         num_layers=[3, 4, 6, 3]),
-    decode_head=dict(in_channels=[64, 128, 320, 512], num_classes=3309, ignore_index=65535))
+    decode_head=dict(in_channels=[64, 128, 320, 512], num_classes=_base_.num_classes, ignore_index=65535))
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',

@@ -1,4 +1,4 @@
-"""PartImageNet (158 classes, 40 parts): mmseg and COCO datasets, metadata.
+"""PartImageNet (158 classes, 40 parts): mmseg datasets of the part and whole-object masks, COCO dataset, metadata.
 
 Both datasets reuse the upstream loaders and only add what the release needs: skipping the defects
 listed in DESIGN §2.2 and finding images of the OOD release, which are stored per wnid folder while
@@ -6,7 +6,6 @@ their json ``file_name`` has no folder.
 """
 import logging
 import os.path as osp
-from pathlib import PurePath
 from typing import List, Optional
 
 from mmdet.datasets import CocoDataset
@@ -16,9 +15,13 @@ from mmseg.datasets import BaseSegDataset
 
 from mmpart.registry import DATASETS
 
+from .converters.coco_segmentation import SegmentationError, clean_segmentation
+from .converters.partimagenet_cleaner import is_macos_junk
 from .partimagenet_meta import (
     PARTIMAGENET_BACKGROUND,
     PARTIMAGENET_BACKGROUND_NAME,
+    PARTIMAGENET_NUM_OBJECT_CLASSES,
+    PARTIMAGENET_OBJECT_BACKGROUND,
     PARTIMAGENET_PART_TO_SUPERCATEGORY,
     PARTIMAGENET_PARTS,
     PARTIMAGENET_PARTS_PALETTE,
@@ -31,12 +34,6 @@ from .partimagenet_meta import (
 from .upstream_scope import PipelineInUpstreamScope
 
 
-def _is_macos_junk(path: str) -> bool:
-    """Whether ``path`` is an entry macOS adds to zips (``__MACOSX/`` folders, ``._*`` AppleDouble files)."""
-    parts = PurePath(path).parts
-    return '__MACOSX' in parts or parts[-1].startswith('._')
-
-
 def _drop_degenerate_polygons(anns: List[dict]) -> List[dict]:
     """Drop polygons with fewer than 3 points, and annotations left without any polygon.
 
@@ -44,53 +41,37 @@ def _drop_degenerate_polygons(anns: List[dict]) -> List[dict]:
     """
     cleaned = []
     for ann in anns:
-        segm = ann.get('segmentation')
-        if isinstance(segm, list):
-            polygons = [poly for poly in segm if len(poly) >= 6]
-            if not polygons:
-                continue
-            ann = {**ann, 'segmentation': polygons}
+        try:
+            ann = {**ann, 'segmentation': clean_segmentation(ann.get('segmentation'))[0]}
+        except SegmentationError:
+            continue
         cleaned.append(ann)
     return cleaned
 
 
-@DATASETS.register_module()
-class PartImageNetSegDataset(PipelineInUpstreamScope, BaseSegDataset):
-    """PartImageNet Seg release for semantic part segmentation.
+class _PartImageNetMasks(PipelineInUpstreamScope, BaseSegDataset):
+    """Images of the Seg release (``images/{split}/``) with one PNG of class values each; background last.
 
-    Layout: ``images/{split}/<wnid>_<n>.JPEG`` and ``annotations/{split}/<wnid>_<n>.png`` whose values
-    are part ids 0..39 and 40 for background, e.g.
-    ``data_prefix=dict(img_path='images/train', seg_map_path='annotations/train')``.
-    macOS zip entries are skipped, as are images without an annotation PNG (with a warning).
-
-    Args:
-        parts_only: 40 classes, and background pixels (40) become 255 through mmseg's ``label_map``
-            (applied by ``LoadAnnotations``; mmseg always maps dropped classes to 255, so keep
-            ``ignore_index=255``). By default there are 41 classes, 'Background' last.
-        img_suffix: image file suffix.
-        seg_map_suffix: annotation file suffix.
-        metainfo: overrides the metainfo chosen by ``parts_only``.
-        **kwargs: other ``BaseSegDataset`` arguments.
+    ``foreground_only``: the classes without the background, whose pixels become 255 through mmseg's
+    ``label_map`` (applied by ``LoadAnnotations``; mmseg always maps dropped classes to 255, so keep
+    ``ignore_index=255``). macOS zip entries are skipped, as are images without an annotation PNG (with
+    a warning).
     """
 
-    METAINFO = dict(classes=PARTIMAGENET_PARTS + (PARTIMAGENET_BACKGROUND_NAME,),
-                    palette=list(PARTIMAGENET_SEG_PALETTE))
+    FOREGROUND: tuple = ()
+    FOREGROUND_PALETTE: Optional[list] = None
     pipeline_scope = 'mmseg'
 
-    def __init__(self,
-                 parts_only: bool = False,
-                 img_suffix: str = '.JPEG',
-                 seg_map_suffix: str = '.png',
-                 metainfo: Optional[dict] = None,
-                 **kwargs) -> None:
-        if parts_only:
-            metainfo = {'classes': PARTIMAGENET_PARTS, 'palette': list(PARTIMAGENET_PARTS_PALETTE),
-                        **(metainfo or {})}
+    def __init__(self, foreground_only: bool, img_suffix: str = '.JPEG', seg_map_suffix: str = '.png',
+                 metainfo: Optional[dict] = None, **kwargs) -> None:
+        if foreground_only:
+            palette = {} if self.FOREGROUND_PALETTE is None else {'palette': self.FOREGROUND_PALETTE}
+            metainfo = {'classes': self.FOREGROUND, **palette, **(metainfo or {})}
         super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, metainfo=metainfo, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         """List image/annotation pairs, without macOS junk and without images that lack an annotation."""
-        data_list = [info for info in super().load_data_list() if not _is_macos_junk(info['img_path'])]
+        data_list = [info for info in super().load_data_list() if not is_macos_junk(info['img_path'])]
         ann_dir = self.data_prefix.get('seg_map_path')
         if not ann_dir:
             return data_list
@@ -105,6 +86,56 @@ class PartImageNetSegDataset(PipelineInUpstreamScope, BaseSegDataset):
                       f'in {img_dir} have no annotation in {ann_dir}; skipped them.',
                       logger='current', level=logging.WARNING)
         return annotated
+
+
+@DATASETS.register_module()
+class PartImageNetSegDataset(_PartImageNetMasks):
+    """PartImageNet Seg release for semantic part segmentation.
+
+    Layout: ``images/{split}/<wnid>_<n>.JPEG`` and ``annotations/{split}/<wnid>_<n>.png`` whose values
+    are part ids 0..39 and 40 for background, e.g.
+    ``data_prefix=dict(img_path='images/train', seg_map_path='annotations/train')``.
+    macOS zip entries are skipped, as are images without an annotation PNG (with a warning).
+
+    Args:
+        parts_only: 40 classes, and background pixels (40) become 255 (keep ``ignore_index=255``).
+            By default there are 41 classes, 'Background' last.
+        img_suffix: image file suffix.
+        seg_map_suffix: annotation file suffix.
+        metainfo: overrides the metainfo chosen by ``parts_only``.
+        **kwargs: other ``BaseSegDataset`` arguments.
+    """
+
+    METAINFO = dict(classes=PARTIMAGENET_PARTS + (PARTIMAGENET_BACKGROUND_NAME,),
+                    palette=list(PARTIMAGENET_SEG_PALETTE))
+    FOREGROUND = PARTIMAGENET_PARTS
+    FOREGROUND_PALETTE = list(PARTIMAGENET_PARTS_PALETTE)
+
+    def __init__(self, parts_only: bool = False, **kwargs) -> None:
+        super().__init__(foreground_only=parts_only, **kwargs)
+
+
+@DATASETS.register_module()
+class PartImageNetObjectSegDataset(_PartImageNetMasks):
+    """PartImageNet Seg release for semantic segmentation of whole objects (158 classes).
+
+    Layout: ``images/{split}/<wnid>_<n>.JPEG`` and ``annotations/{split}_whole/<wnid>_<n>.png`` whose
+    values are the object classes 0..157 and 158 for background, e.g.
+    ``data_prefix=dict(img_path='images/train', seg_map_path='annotations/train_whole')``. The release
+    does not say which class each value is, so classes are named ``object 0`` .. ``object 157``
+    (pass ``metainfo=dict(classes=...)`` with 159 names, background last, to name them).
+
+    Args:
+        objects_only: 158 classes, and background pixels (158) become 255 (keep ``ignore_index=255``).
+            By default there are 159 classes, 'Background' last.
+        **kwargs: as :class:`PartImageNetSegDataset`.
+    """
+
+    FOREGROUND = tuple(f'object {k}' for k in range(PARTIMAGENET_NUM_OBJECT_CLASSES))
+    METAINFO = dict(classes=FOREGROUND + (PARTIMAGENET_BACKGROUND_NAME,))
+
+    def __init__(self, objects_only: bool = False, **kwargs) -> None:
+        super().__init__(foreground_only=objects_only, **kwargs)
 
 
 @DATASETS.register_module()
@@ -183,8 +214,9 @@ class PartImageNetCocoDataset(PipelineInUpstreamScope, CocoDataset):
 
 
 __all__ = [
-    'PartImageNetSegDataset', 'PartImageNetCocoDataset', 'PARTIMAGENET_SUPERCATEGORIES',
+    'PartImageNetSegDataset', 'PartImageNetObjectSegDataset', 'PartImageNetCocoDataset', 'PARTIMAGENET_SUPERCATEGORIES',
     'PARTIMAGENET_SUPERCATEGORY_NUM_CLASSES', 'PARTIMAGENET_PARTS', 'PARTIMAGENET_PART_TO_SUPERCATEGORY',
     'PARTIMAGENET_BACKGROUND', 'PARTIMAGENET_BACKGROUND_NAME', 'PARTIMAGENET_PARTS_PALETTE',
-    'PARTIMAGENET_SEG_PALETTE', 'partimagenet_parts_of', 'partimagenet_supercategory_of'
+    'PARTIMAGENET_SEG_PALETTE', 'partimagenet_parts_of', 'partimagenet_supercategory_of',
+    'PARTIMAGENET_NUM_OBJECT_CLASSES', 'PARTIMAGENET_OBJECT_BACKGROUND'
 ]

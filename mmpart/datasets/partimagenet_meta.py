@@ -35,6 +35,11 @@ PARTIMAGENET_PART_TO_SUPERCATEGORY = (
 PARTIMAGENET_BACKGROUND = 40
 PARTIMAGENET_BACKGROUND_NAME = 'Background'
 
+# Whole-object masks of the Seg release (annotations/{split}_whole/): 0..157 are the 158 object classes, 158 the
+# background. Which class each value is, the release does not say (an image's wnid is in its file name).
+PARTIMAGENET_NUM_OBJECT_CLASSES = 158
+PARTIMAGENET_OBJECT_BACKGROUND = 158
+
 PARTIMAGENET_PARTS_PALETTE = (
     (242, 85, 85), (85, 131, 242), (121, 166, 58), (166, 0, 145), (0, 242, 202),
     (242, 131, 0), (85, 58, 166), (63, 166, 58), (242, 85, 137), (0, 152, 242),
@@ -69,5 +74,5 @@ __all__ = [
     'PARTIMAGENET_SUPERCATEGORIES', 'PARTIMAGENET_SUPERCATEGORY_NUM_CLASSES', 'PARTIMAGENET_PARTS',
     'PARTIMAGENET_PART_TO_SUPERCATEGORY', 'PARTIMAGENET_BACKGROUND', 'PARTIMAGENET_BACKGROUND_NAME',
     'PARTIMAGENET_PARTS_PALETTE', 'PARTIMAGENET_SEG_PALETTE', 'partimagenet_parts_of',
-    'partimagenet_supercategory_of'
+    'partimagenet_supercategory_of', 'PARTIMAGENET_NUM_OBJECT_CLASSES', 'PARTIMAGENET_OBJECT_BACKGROUND'
 ]

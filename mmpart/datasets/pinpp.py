@@ -4,7 +4,9 @@
 * :class:`PINPPSegDataset` — mmseg view (``splits/*.txt`` over ``img/`` and ``seg/``);
 * :class:`PINPPCocoDataset` — mmdet view of ``coco/pinpp_parts_*.json``.
 
-All three take class and part names from ``part_ids.json``, the converter's id table.
+All three take class and part names from ``part_ids.json``, the converter's id table, and check the
+``num_classes`` they are configured with (the number the config also gives the model's head) against it
+when they are built: a mismatch stops with an error naming both numbers and the file.
 """
 import os
 import os.path as osp
@@ -18,7 +20,7 @@ from mmseg.datasets import BaseSegDataset
 
 from mmpart.registry import DATASETS
 
-from .part_id_table import IGNORE_INDEX, PartIdTable
+from .part_id_table import IGNORE_INDEX, PartIdTable, check_num_classes
 from .upstream_scope import PipelineInUpstreamScope
 
 __all__ = ['PINPPDataset', 'PINPPSegDataset', 'PINPPCocoDataset']
@@ -32,11 +34,23 @@ def _sample_key(rel_path: str) -> str:
     return f'{wnid}/{osp.splitext(name)[0]}'
 
 
+def _table_path(data_root: str, part_id_file: str) -> str:
+    return part_id_file if osp.isabs(part_id_file) else osp.join(data_root, part_id_file)
+
+
 def _load_table(data_root: str, part_id_file: Optional[str]) -> Optional[PartIdTable]:
     if not part_id_file:
         return None
-    path = part_id_file if osp.isabs(part_id_file) else osp.join(data_root, part_id_file)
+    path = _table_path(data_root, part_id_file)
     return PartIdTable.load(path) if osp.isfile(path) else None
+
+
+def _require_table(owner: str, data_root: str, part_id_file: Optional[str]) -> PartIdTable:
+    table = _load_table(data_root, part_id_file)
+    if table is None:
+        raise FileNotFoundError(f'{owner}: part id table {_table_path(data_root, part_id_file or "")} not found; '
+                                'run tools/dataset_converters/pinpp.py first')
+    return table
 
 
 @DATASETS.register_module()
@@ -55,17 +69,24 @@ class PINPPDataset(CustomDataset):
             ``tools/pseudo_label.py``), relative to ``data_root``. An image takes its mask from the
             first place that has one: ``data_prefix`` (GT) first, then these in order.
         part_id_file: the converter's id table; its part names become ``metainfo['part_classes']``.
+        num_part_classes: the part head's ``num_classes`` (background + parts), checked against the
+            table (which must then exist); ``None`` skips the check.
         **kwargs: passed to :class:`mmpretrain.datasets.CustomDataset`.
     """
 
     def __init__(self, data_root: str = '', data_prefix: Union[str, dict] = DEFAULT_PREFIX,
                  extra_mask_roots: Sequence[str] = (), part_id_file: Optional[str] = 'part_ids.json',
-                 seg_map_suffix: str = '.png', **kwargs) -> None:
+                 num_part_classes: Optional[int] = None, seg_map_suffix: str = '.png', **kwargs) -> None:
         if isinstance(data_prefix, str):
             data_prefix = dict(img_path=data_prefix)
         self.seg_map_suffix = seg_map_suffix
         self.extra_mask_roots = [osp.join(data_root, r) for r in extra_mask_roots]
-        self.part_table = _load_table(data_root, part_id_file)
+        if num_part_classes is None:
+            self.part_table = _load_table(data_root, part_id_file)
+        else:
+            self.part_table = _require_table(type(self).__name__, data_root, part_id_file)
+            check_num_classes(num_part_classes, self.part_table, _table_path(data_root, part_id_file),
+                              'segmentation', f'{type(self).__name__} (num_part_classes)')
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         if self.part_table is not None:
             metainfo.setdefault('part_classes', self.part_table.class_names())
@@ -130,20 +151,23 @@ class PINPPSegDataset(PipelineInUpstreamScope, BaseSegDataset):
     uint16, so load them with ``dict(type='LoadPartMask', _scope_='mmpart')`` (mmseg's
     ``LoadAnnotations`` casts to uint8); the ignore index is 65535 because 255 is a real part id in
     PIN++. The pipeline is built in the mmseg scope.
+
+    Args:
+        num_classes: the decode head's ``num_classes`` (background + parts), checked against the
+            table; ``None`` skips the check.
     """
 
     pipeline_scope = 'mmseg'
 
     def __init__(self, data_root: str = '', ann_file: str = 'splits/train.txt',
                  data_prefix: dict = None,
-                 part_id_file: str = 'part_ids.json', img_suffix: str = '.JPEG',
+                 part_id_file: str = 'part_ids.json', num_classes: Optional[int] = None, img_suffix: str = '.JPEG',
                  seg_map_suffix: str = '.png', ignore_index: int = IGNORE_INDEX, **kwargs) -> None:
         if data_prefix is None:
             data_prefix = dict(img_path='img', seg_map_path='seg')
-        table = _load_table(data_root, part_id_file)
-        if table is None:
-            raise FileNotFoundError(f'{osp.join(data_root, part_id_file)}: part id table not found; '
-                                    'run tools/dataset_converters/pinpp.py first')
+        table = _require_table(type(self).__name__, data_root, part_id_file)
+        check_num_classes(num_classes, table, _table_path(data_root, part_id_file), 'segmentation',
+                          type(self).__name__)
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         metainfo.setdefault('classes', table.class_names())
         super().__init__(data_root=data_root, ann_file=ann_file, data_prefix=data_prefix,
@@ -158,6 +182,8 @@ class PINPPCocoDataset(PipelineInUpstreamScope, CocoDataset):
     Args:
         with_objects: the json was written with ``--with-objects``: object classes (wnids) follow
             the parts.
+        num_classes: the detector heads' ``num_classes`` (parts, + object classes with
+            ``with_objects``), checked against the table; ``None`` skips the check.
 
     The pipeline is built in the mmdet scope.
     """
@@ -166,13 +192,12 @@ class PINPPCocoDataset(PipelineInUpstreamScope, CocoDataset):
 
     def __init__(self, data_root: str = '', ann_file: str = 'coco/pinpp_parts_train.json',
                  data_prefix: dict = None, part_id_file: str = 'part_ids.json',
-                 with_objects: bool = False, **kwargs) -> None:
+                 with_objects: bool = False, num_classes: Optional[int] = None, **kwargs) -> None:
         if data_prefix is None:
             data_prefix = dict(img='img/')
-        table = _load_table(data_root, part_id_file)
-        if table is None:
-            raise FileNotFoundError(f'{osp.join(data_root, part_id_file)}: part id table not found; '
-                                    'run tools/dataset_converters/pinpp.py first')
+        table = _require_table(type(self).__name__, data_root, part_id_file)
+        check_num_classes(num_classes, table, _table_path(data_root, part_id_file),
+                          'parts_and_objects' if with_objects else 'parts', type(self).__name__)
         classes = table.class_names()[1:] + (tuple(table.wnids) if with_objects else ())
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         metainfo.setdefault('classes', classes)

@@ -16,5 +16,3 @@ def two_classes(tmp_path):
     }
     write_release(tmp_path, classes)
     return tmp_path
-
-

@@ -314,3 +314,104 @@ def test_pipelines_are_built_in_the_upstream_scope(seg_root, coco_root):
         type='PartImageNetCocoDataset', data_root=str(coco_root), ann_file='annotations/train.json',
         data_prefix=dict(img='images/train/'), test_mode=True, pipeline=DET_PIPELINE))
     assert det[0]['data_samples'].gt_instances.labels.tolist() == [0, 39]
+
+
+# ---------------------------------------------------------------------------------- cleaned COCO json
+
+
+def feed_ground_truth_back(dataset, ann_file: str) -> dict:
+    """CocoMetric on ``ann_file`` with every ground-truth instance the dataset loads given back as a prediction."""
+    from mmdet.evaluation import CocoMetric
+
+    metric = CocoMetric(ann_file=ann_file, metric=['bbox', 'segm'])
+    metric.dataset_meta = dataset.metainfo
+    for packed in dataset:
+        sample, gt = packed['data_samples'], packed['data_samples'].gt_instances
+        pred = dict(bboxes=gt.bboxes.tensor, labels=gt.labels, scores=torch.ones(len(gt.labels)),
+                    masks=torch.from_numpy(gt.masks.to_ndarray()).bool())
+        metric.process({}, [dict(img_id=sample.img_id, ori_shape=sample.ori_shape, pred_instances=pred)])
+    return metric.evaluate(size=len(dataset))
+
+
+@pytest.mark.parametrize('ood', [False, True], ids=['seg release', 'ood release'])
+def test_cleaned_json_scores_ground_truth_perfectly(tmp_path, ood):
+    """Every known defect at once; the converter's cleaned json, read back by the dataset and the metric, scores
+    the ground truth as predictions at bbox and segm mAP 1.0."""
+    from mmpart.datasets.converters.partimagenet_cleaner import clean_partimagenet
+
+    images = DEFECT_IMAGES + ['._n01440764_1.JPEG']
+    annotations = DEFECT_ANNOTATIONS + [
+        (0, 3, [square(4, 4, 20)], [4, 4, 0.5, 20], 400),  # a box mmdet's loader skips (under 1 pixel wide)
+        (4, 0, [square(2, 2, 10)], [2, 2, 10, 10], 100)]  # on a macOS AppleDouble entry
+    ann_file = write_coco(tmp_path, images, annotations, ood=ood, ann_id_start=0)  # annotation ids from 0
+    (tmp_path / '__MACOSX' / 'annotations').mkdir(parents=True)
+    (tmp_path / '__MACOSX' / 'annotations' / '._train.json').write_bytes(b'\x00\x05\x16\x07AppleDouble')
+    summaries = clean_partimagenet(str(tmp_path))
+    assert list(summaries) == [str(ann_file.parent)]
+    summary = summaries[str(ann_file.parent)]['train']
+    assert {k: v for k, v in summary['reported'].items() if v} == dict(
+        macos_junk=1, missing_image=1, degenerate_polygon=1, annotation_without_polygon=2, zero_area=1, small_box=1,
+        grayscale=1)
+    assert summary['images'] == dict(original=5, kept=3) and summary['annotations'] == dict(original=9, kept=3)
+    cleaned_file = ann_file.parent / 'train_cleaned.json'
+    assert json.loads((ann_file.parent / 'cleaned_summary.json').read_text())['train']['cleaned'] == str(cleaned_file)
+    cleaned = json.loads(cleaned_file.read_text())
+    assert [a['id'] for a in cleaned['annotations']] == [1, 2, 3]
+    assert cleaned['annotations'][1]['segmentation'] == [square(16, 16, 14)]
+    assert [i['file_name'] for i in cleaned['images']] == ['n01440764_1.JPEG', 'n01443537_2.JPEG', 'n01491361_4.JPEG']
+
+    dataset = DATASETS.build(dict(
+        type='PartImageNetCocoDataset', data_root=str(tmp_path), ann_file=str(cleaned_file),
+        data_prefix=dict(img='train/' if ood else 'images/train/'), pipeline=DET_PIPELINE, test_mode=True))
+    results = feed_ground_truth_back(dataset, str(cleaned_file))
+    assert results['coco/bbox_mAP'] == pytest.approx(1.0) and results['coco/segm_mAP'] == pytest.approx(1.0)
+
+
+def test_cleaner_cli_and_errors(tmp_path, capsys):
+    import runpy
+    import sys
+
+    tool = str(Path(__file__).resolve().parents[2] / 'tools' / 'dataset_converters' / 'partimagenet.py')
+    write_coco(tmp_path, DEFECT_IMAGES, DEFECT_ANNOTATIONS, ood=False)
+    for split in ('val', 'test'):
+        (tmp_path / 'annotations' / f'{split}.json').write_text(json.dumps(coco_json([], [])))
+    argv = sys.argv
+    try:
+        sys.argv = [tool, str(tmp_path)]
+        runpy.run_path(tool, run_name='__main__')
+        rows = {line[:28].strip(): line[28:].split() for line in capsys.readouterr().out.splitlines()}
+        assert rows['images kept / original'] == ['3/4', '0/0', '0/0']
+        assert rows['annotations kept / original'] == ['3/7', '0/0', '0/0']
+        assert rows['missing_image'] == ['1', '0', '0'] and rows['zero_area'] == ['1', '0', '0']
+        assert sorted(p.name for p in (tmp_path / 'annotations').glob('*_cleaned.json')) == [
+            'test_cleaned.json', 'train_cleaned.json', 'val_cleaned.json']
+        sys.argv = [tool, str(tmp_path / 'nothing')]
+        with pytest.raises(SystemExit, match=r'error: .*nothing: no PartImageNet COCO json found'):
+            runpy.run_path(tool, run_name='__main__')
+        (tmp_path / 'annotations' / 'val.json').write_text('{"images": [')
+        sys.argv = [tool, str(tmp_path), '--splits', 'val']
+        with pytest.raises(SystemExit, match=r'error: .*annotations/val.json: not valid JSON'):
+            runpy.run_path(tool, run_name='__main__')
+    finally:
+        sys.argv = argv
+
+
+# ------------------------------------------------------------------------------------- whole objects
+
+
+def test_object_masks_159_classes_background_last(seg_root):
+    whole = np.full((32, 32), 158)
+    whole[:16] = 0
+    whole[20:, 20:] = 157
+    save_png(seg_root / 'annotations' / 'train_whole' / 'n01440764_1.png', whole)
+    save_png(seg_root / 'annotations' / 'train_whole' / '__MACOSX' / 'n01440764_9.png', whole)
+    prefix = dict(img_path='images/train', seg_map_path='annotations/train_whole')
+    dataset = DATASETS.build(dict(type='PartImageNetObjectSegDataset', data_root=str(seg_root), data_prefix=prefix,
+                                  pipeline=SEG_PIPELINE))
+    classes = dataset.metainfo['classes']
+    assert len(classes) == 159 and classes[0] == 'object 0' and classes[157] == 'object 157'
+    assert classes[158] == 'Background' and len(dataset.metainfo['palette']) == 159
+    assert len(dataset) == 1 and gt_values(dataset[0]) == {0, 157, 158}  # images without a whole mask skipped
+    only = DATASETS.build(dict(type='PartImageNetObjectSegDataset', data_root=str(seg_root), data_prefix=prefix,
+                               pipeline=SEG_PIPELINE, objects_only=True))
+    assert len(only.metainfo['classes']) == 158 and gt_values(only[0]) == {0, 157, 255}

@@ -1,19 +1,27 @@
-"""PIN++ converter: exact polygon rasterisation, paint order, defects, reruns, COCO and split views."""
+"""PIN++ converter: exact rasterisation, paint order, defects, RLE, part counts, reruns, views, CLI, errors."""
 import hashlib
 import json
 import os
 import os.path as osp
+import runpy
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
-from mmpart.datasets.converters.pinpp_converter import convert_pinpp
+from mmpart.datasets.converters import pinpp_converter
+from mmpart.datasets.converters.pinpp_converter import ImagesNotFoundError, convert_pinpp, format_part_counts
 from mmpart.datasets.converters.pinpp_release import ReleaseFormatError
 from mmpart.datasets.part_id_table import PartIdTable
 
-from .release_builder import rect, write_release
+from .release_builder import rect, write_json, write_release
+
+REPO = Path(__file__).resolve().parents[2]
+TOOL = str(REPO / 'tools' / 'dataset_converters' / 'pinpp.py')
 
 
 def convert(root, **kwargs):
@@ -24,12 +32,20 @@ def read_mask(root, wnid, stem):
     return np.asarray(Image.open(root / 'out' / 'seg' / wnid / f'{stem}.png'))
 
 
+@pytest.fixture
+def warnings_logged(monkeypatch) -> list:
+    messages = []
+    monkeypatch.setattr(pinpp_converter, 'print_log', lambda msg, **kwargs: messages.append(msg))
+    return messages
+
+
 def test_polygon_to_png_exact_pixels(two_classes):
     summary = convert(two_classes, val_ratio=0.0)
     table = PartIdTable.load(str(two_classes / 'out' / 'part_ids.json'))
     # ids: background 0, then class by class in wnid order, parts by per-class id
     assert table.class_names() == ('background', 'n00000001:body', 'n00000001:window',
                                    'n00000002:head', 'n00000002:tail')
+    # object names from category_name.json's per-file records
     assert table.object_names == {'n00000001': 'object n00000001', 'n00000002': 'object n00000002'}
     expected = np.zeros((10, 12), np.uint16)
     expected[1:8, 1:9] = 1  # rectangle (1, 1)-(9, 8) covers pixel columns 1..8, rows 1..7
@@ -49,6 +65,22 @@ def test_polygon_to_png_exact_pixels(two_classes):
     np.testing.assert_array_equal(read_mask(two_classes, 'n00000002', 'n00000002_1'), expected)
     assert summary['images'] == dict(train=3, val=0) and summary['annotations'] == 5
     assert all(v == 0 for v in summary['reported'].values())
+
+
+def test_containment_wins_over_area(tmp_path, warnings_logged):
+    """The nose lies in the head (including/, CRLF, other case and spacing) but its polygon is larger:
+    only containment puts it on top (painting by area would put the head there)."""
+    write_release(tmp_path, {'n00000001': dict(
+        parts=[(1, 'head'), (2, 'nose')], including=['Nose :  HEAD', 'horn:head'], images={
+            'n00000001_1.JPEG': (12, 10, [(1, [rect(0, 0, 6, 6)]), (2, [rect(2, 2, 10, 10)])])})})
+    summary = convert(tmp_path, val_ratio=0.0)
+    expected = np.zeros((10, 12), np.uint16)
+    expected[0:6, 0:6] = 1
+    expected[2:10, 2:10] = 2
+    np.testing.assert_array_equal(read_mask(tmp_path, 'n00000001', 'n00000001_1'), expected)
+    # a part name that matches no category is warned about, with its name, not silently ignored
+    assert summary['warnings']['unmatched_including'] == {'n00000001': ['horn']}
+    assert len(warnings_logged) == 1 and 'n00000001: horn' in warnings_logged[0]
 
 
 def test_coco_and_split_views(two_classes):
@@ -106,6 +138,11 @@ def test_rerun_skips_finished_work_and_is_byte_identical(two_classes):
     assert os.stat(out / 'seg' / 'n00000001/n00000001_1.png').st_mtime_ns == mtimes['n00000001/n00000001_1.png']
     assert read_mask(two_classes, 'n00000002', 'n00000002_1')[9, 1] == 4
     assert not [f for f in tree_digest(out) if f.endswith('.tmp')]
+    # so is a class whose containment changed: without "window:body" the larger body is painted first anyway,
+    # but with "body:window" the body goes on top
+    (two_classes / 'release' / 'including' / 'n00000001.txt').write_bytes(b'body:window\r\n')
+    convert(two_classes)
+    assert read_mask(two_classes, 'n00000001', 'n00000001_1')[3, 4] == 1
 
 
 def test_defects_are_reported_not_fatal(tmp_path):
@@ -118,9 +155,10 @@ def test_defects_are_reported_not_fatal(tmp_path):
         'missing_6.JPEG': (8, 8, [(1, [rect(0, 0, 8, 8)])]),
     })}
     write_release(tmp_path, classes, discarded=['n00000001/n00000001_4.JPEG'], gray=['n00000001_3.JPEG'])
-    summary = convert(tmp_path, val_ratio=0.0)
+    summary = convert(tmp_path, val_ratio=0.0, max_missing_ratio=0.5)
     reported = {k: v for k, v in summary['reported'].items() if v}
-    assert reported == dict(degenerate_polygon=2, annotation_without_polygon=1, zero_area=1,
+    # a 2-point polygon beside a valid one is dropped (degenerate_polygon); alone, its annotation is
+    assert reported == dict(degenerate_polygon=1, annotation_without_polygon=1, zero_area=1,
                             missing_image=1, discarded=1, grayscale=1, unknown_category=1)
     assert summary['images']['train'] == 4
     expected = np.zeros((8, 8), np.uint16)
@@ -131,6 +169,149 @@ def test_defects_are_reported_not_fatal(tmp_path):
     saved = json.loads((tmp_path / 'out' / 'summary.json').read_text())
     assert saved['reported'] == summary['reported']
     assert saved['examples']['n00000001']['missing_image'] == ['n00000001/missing_6.JPEG']
+
+
+def encode(mask):
+    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
+    return dict(size=[int(v) for v in rle['size']], counts=rle['counts'].decode())
+
+
+def uncompressed(mask):
+    flat, runs, value, n = mask.flatten(order='F'), [], 0, 0
+    for v in flat:
+        if v != value:
+            runs.append(n)
+            value, n = v, 0
+        n += 1
+    return dict(size=list(mask.shape), counts=runs + [n])
+
+
+def test_rle_segmentations(tmp_path):
+    """Compressed and uncompressed RLE beside polygons; a broken RLE is reported and skipped, its class kept."""
+    head, body, tail = (np.zeros((10, 12), bool) for _ in range(3))
+    head[1:4, 1:5] = True
+    body[2:9, 3:11] = True
+    tail[8:10, 0:3] = True
+    bad = encode(tail)
+    bad['counts'] = bad['counts'][:-1] + chr(ord(bad['counts'][-1]) + 1)  # runs no longer cover the image
+    write_release(tmp_path, {'n00000001': dict(parts=[(1, 'head'), (2, 'body'), (3, 'tail')], images={
+        'n00000001_1.JPEG': (12, 10, [(1, encode(head)), (2, uncompressed(body)), (3, [rect(0, 8, 3, 10)])]),
+        'n00000001_2.JPEG': (12, 10, [(3, bad), (2, dict(size=[12, 10], counts=encode(body)['counts'])),
+                                      (1, encode(head))])})})
+    summary = convert(tmp_path, val_ratio=0.0, with_objects=True)
+    assert {k: v for k, v in summary['reported'].items() if v} == dict(bad_rle=1, rle_size_mismatch=1)
+    expected = np.zeros((10, 12), np.uint16)
+    expected[body] = 2
+    expected[head] = 1  # smaller
+    expected[tail] = 3
+    np.testing.assert_array_equal(read_mask(tmp_path, 'n00000001', 'n00000001_1'), expected)
+    np.testing.assert_array_equal(read_mask(tmp_path, 'n00000001', 'n00000001_2'), np.where(head, 1, 0))
+    coco = COCO(str(tmp_path / 'out' / 'coco' / 'pinpp_parts_train.json'))
+    anns = coco.loadAnns(coco.getAnnIds(imgIds=[1]))
+    assert [type(a['segmentation']).__name__ for a in anns] == ['dict', 'dict', 'list', 'dict']  # + object (RLE)
+    for ann, part in zip(anns, (head, body, tail, head | body | tail)):
+        np.testing.assert_array_equal(coco.annToMask(ann).astype(bool), part)
+        assert ann['area'] == part.sum()
+
+
+def test_category_ids_in_any_numbering_and_file_names_with_or_without_folder(tmp_path):
+    write_release(tmp_path, {'n00000001': dict(parts=[(9, 'tail'), (0, 'head'), (4, 'body')], images={
+        'n00000001_1.JPEG': (8, 8, [(0, [rect(0, 0, 2, 2)]), (4, [rect(2, 2, 8, 8)]), (9, [rect(7, 0, 8, 1)])]),
+        'n00000001_2.JPEG': (8, 8, [(4, [rect(0, 0, 8, 8)])]),
+        'n00000001_3.JPEG': (8, 8, [(4, [rect(0, 0, 8, 8)])])})})
+    path = tmp_path / 'release' / 'json' / 'n00000001.json'
+    data = json.loads(path.read_text())
+    data['images'][1]['file_name'] = 'n00000001_2.JPEG'  # without the folder
+    data['images'][2]['file_name'] = 'n01440764/n00000001_3.JPEG'  # another class's folder
+    path.write_text(json.dumps(data))
+    summary = convert(tmp_path, val_ratio=0.0)
+    table = PartIdTable.load(str(tmp_path / 'out' / 'part_ids.json'))
+    assert [(p.id, p.name, p.source_id) for p in table.parts] == [(1, 'head', 0), (2, 'body', 4), (3, 'tail', 9)]
+    expected = np.zeros((8, 8), np.uint16)
+    expected[0:2, 0:2], expected[2:8, 2:8], expected[0, 7] = 1, 2, 3
+    np.testing.assert_array_equal(read_mask(tmp_path, 'n00000001', 'n00000001_1'), expected)
+    assert (read_mask(tmp_path, 'n00000001', 'n00000001_2') == 2).all()
+    assert summary['reported']['wrong_folder'] == 1 and summary['images']['train'] == 2
+
+
+def test_part_display_names_from_category_name_json(tmp_path, warnings_logged):
+    classes = {'n00000001': dict(parts=[(1, 'left_wing'), (2, 'body')], images={
+                   'n00000001_1.JPEG': (8, 8, [(1, [rect(0, 0, 4, 4)])])}),
+               'n00000002': dict(parts=[(1, 'head'), (2, 'tail')], images={
+                   'n00000002_1.JPEG': (8, 8, [(1, [rect(0, 0, 4, 4)])])})}
+    write_release(tmp_path, classes)
+    write_json(tmp_path / 'release' / 'category_name.json', [
+        dict(file_name='n00000001.json', object_name='goose', part_names=['Body', 'Left Wing']),
+        dict(file_name='n00000002.json', object_name='newt', part_names=['head', 'tail', 'leg'])])
+    summary = convert(tmp_path)
+    table = PartIdTable.load(str(tmp_path / 'out' / 'part_ids.json'))
+    # agreeing names (case and spacing aside) give their spelling; disagreeing ones keep the json's, with a warning
+    assert [p.name for p in table.parts] == ['Left Wing', 'Body', 'head', 'tail']
+    assert table.object_names == {'n00000001': 'goose', 'n00000002': 'newt'}
+    assert summary['warnings']['part_name_disagreements'] == {
+        'n00000002': {'json': ['head', 'tail'], 'category_name.json': ['head', 'tail', 'leg']}}
+    assert len(warnings_logged) == 1 and "n00000002: json ['head', 'tail']" in warnings_logged[0]
+
+
+def test_unreadable_optional_files_stop_unless_skipped(two_classes):
+    write_json(two_classes / 'release' / 'category_name.json', [dict(id=1, label=3)])
+    with pytest.raises(ReleaseFormatError, match=r'category_name.json.*\{"id": 1, "label": 3\}'):
+        convert(two_classes)
+    assert not (two_classes / 'out').exists()
+    summary = convert(two_classes, use_category_names=False)
+    assert PartIdTable.load(str(two_classes / 'out' / 'part_ids.json')).object_names['n00000001'] == 'n00000001'
+    write_json(two_classes / 'release' / 'discarded_data.json', [dict(image_id=4)])
+    with pytest.raises(ReleaseFormatError, match=r'discarded_data.json.*\{"image_id": 4\}'):
+        convert(two_classes, use_category_names=False)
+    assert convert(two_classes, use_category_names=False, use_discarded=False)['images'] == summary['images']
+
+
+def test_part_counts_are_reported_and_recorded(tmp_path):
+    # n01440764 has 4 parts in the authors' code: here it has 3; n01768244 has 1 in both
+    classes = {'n01440764': dict(parts=[(1, 'head'), (2, 'body'), (3, 'fin')], images={
+                   'n01440764_1.JPEG': (8, 8, [(1, [rect(0, 0, 4, 4)])])}),
+               'n01768244': dict(parts=[(1, 'body')], images={'n01768244_1.JPEG': (8, 8, [(1, [rect(0, 0, 4, 4)])])}),
+               'n90000000': dict(parts=[(1, 'a'), (2, 'b')], images={'n90000000_1.JPEG': (8, 8, [])})}
+    write_release(tmp_path, classes)
+    summary = convert(tmp_path)
+    report = summary['part_counts']
+    assert report['per_class'] == dict(n01440764=3, n01768244=1, n90000000=2) and report['total'] == 6
+    assert report['num_classes'] == dict(segmentation=7, parts=6, parts_and_objects=9)
+    assert report['authors_code_check'] == dict(n01440764=dict(release=3, authors_code=4),
+                                                n01768244=dict(release=1, authors_code=1))
+    saved = json.loads((tmp_path / 'out' / 'summary.json').read_text())
+    assert saved['part_counts'] == report
+    table = json.loads((tmp_path / 'out' / 'part_ids.json').read_text())
+    assert [c['num_parts'] for c in table['classes']] == [3, 1, 2] and table['num_parts'] == 6
+    assert table['num_classes'] == report['num_classes']
+    text = format_part_counts(summary)
+    assert 'parts: 6 over 3 classes' in text and '3,308' in text and '3,310' in text
+    assert 'n01440764  3' in text and 'segmentation 7' in text and 'parts per class: 1: 1 classes' in text
+    assert '1 of 2 classes agree; n01440764: 3 here, 4 in the code' in text
+
+
+def test_missing_images_stop_with_the_folder_and_the_layout(two_classes):
+    with pytest.raises(ImagesNotFoundError, match=r'/wrong/path: no such folder.*<wnid>/<file>'):
+        convert_pinpp(str(two_classes / 'release'), '/wrong/path', str(two_classes / 'out'))
+    empty = two_classes / 'empty'
+    empty.mkdir()
+    with pytest.raises(ImagesNotFoundError) as err:
+        convert_pinpp(str(two_classes / 'release'), str(empty), str(two_classes / 'out'))
+    assert f'3 of the 3 images the release annotates (discarded ones not counted) are not in {empty}' in str(err.value)
+    assert f'<wnid>/<file>, e.g. {empty}/n00000001/n00000001_1.JPEG' in str(err.value)
+    # the train folder's parent given: the message says which folder to pass
+    (two_classes / 'parent').mkdir()
+    (two_classes / 'imagenet').rename(two_classes / 'parent' / 'train')
+    with pytest.raises(ImagesNotFoundError, match=r'is at .*parent/train/n00000001/n00000001_1.JPEG: pass '
+                                                  r'.*parent/train as the image folder'):
+        convert_pinpp(str(two_classes / 'release'), str(two_classes / 'parent'), str(two_classes / 'out'))
+    # a share of the images missing: stop above the threshold, convert below it
+    (two_classes / 'parent' / 'train' / 'n00000001' / 'n00000001_2.JPEG').unlink()
+    args = (str(two_classes / 'release'), str(two_classes / 'parent' / 'train'), str(two_classes / 'out'))
+    with pytest.raises(ImagesNotFoundError, match=r'1 of the 3 images .* Raise --max-missing-ratio \(now 0.1\)'):
+        convert_pinpp(*args)
+    assert not (two_classes / 'out').exists()
+    assert convert_pinpp(*args, max_missing_ratio=0.5)['reported']['missing_image'] == 1
 
 
 def test_malformed_release_names_the_file(tmp_path):
@@ -146,3 +327,65 @@ def test_malformed_release_names_the_file(tmp_path):
     assert not (tmp_path / 'out' / 'part_ids.json').exists()
     with pytest.raises(ValueError, match='image_mode'):
         convert(tmp_path, image_mode='move')
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+
+
+def run_cli(*args, capsys):
+    """tools/dataset_converters/pinpp.py in this process: (exit code, stdout, stderr)."""
+    argv = sys.argv
+    sys.argv = [TOOL, *map(str, args)]
+    code = 0
+    try:
+        runpy.run_path(TOOL, run_name='__main__')
+    except SystemExit as exit_:
+        code = exit_.code
+    finally:
+        sys.argv = argv
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def three_classes(two_classes):
+    write_release(two_classes, {'n00000003': dict(parts=[(1, 'a'), (2, 'b')], images={
+        'n00000003_1.JPEG': (8, 8, [(1, [rect(0, 0, 4, 4)]), (2, [rect(2, 2, 8, 8)])]),
+        'n00000003_2.JPEG': (8, 8, [(2, [rect(0, 0, 8, 8)])])})})
+    return two_classes
+
+
+def test_cli_nproc_wnids_and_image_modes(three_classes, capsys):
+    root = three_classes
+    release, imagenet = root / 'release', root / 'imagenet'
+    code, out, _ = run_cli(release, imagenet, root / 'one', '--with-objects', capsys=capsys)
+    assert code == 0 and 'parts: 6 over 3 classes' in out and f'summary: {root / "one"}/summary.json' in out
+    code, _, _ = run_cli(release, imagenet, root / 'two', '--with-objects', '--nproc', '2', capsys=capsys)
+    assert code == 0 and tree_digest(root / 'two') == tree_digest(root / 'one')
+    code, out, _ = run_cli(release, imagenet, root / 'some', '--wnids', 'n00000003', 'n00000001', '--image-mode',
+                           'copy', capsys=capsys)
+    assert code == 0 and 'parts: 4 over 2 classes' in out
+    assert sorted(os.listdir(root / 'some' / 'seg')) == ['n00000001', 'n00000003']
+    copied = root / 'some' / 'img' / 'n00000003' / 'n00000003_1.JPEG'
+    assert not copied.is_symlink() and copied.read_bytes() == (imagenet / 'n00000003' / 'n00000003_1.JPEG').read_bytes()
+    code, _, _ = run_cli(release, imagenet, root / 'hard', '--image-mode', 'hardlink', capsys=capsys)
+    assert code == 0
+    assert os.stat(root / 'hard' / 'img' / 'n00000003' / 'n00000003_1.JPEG').st_ino == os.stat(
+        imagenet / 'n00000003' / 'n00000003_1.JPEG').st_ino
+
+
+def test_cli_errors(three_classes, capsys):
+    root = three_classes
+    code, _, _ = run_cli(root / 'release', '/wrong/path', root / 'out', capsys=capsys)
+    assert code == 'error: /wrong/path: no such folder; expected the IN-1K train images as <wnid>/<file>'
+    code, _, _ = run_cli(root / 'release', root, root / 'out', capsys=capsys)
+    assert code.startswith(f'error: 5 of the 5 images the release annotates (discarded ones not counted) are not in '
+                           f'{root}') and f'is at {root}/imagenet/n00000001/n00000001_1.JPEG' in code
+    code, _, _ = run_cli(root / 'release', root / 'imagenet', root / 'out', '--wnids', 'n00000009', capsys=capsys)
+    assert code.startswith('error: ') and "no annotation file for ['n00000009']" in code
+    write_json(root / 'release' / 'discarded_data.json', {'n00000001': 'n00000001_1.JPEG'})
+    code, _, _ = run_cli(root / 'release', root / 'imagenet', root / 'out', capsys=capsys)
+    assert code.startswith(f'error: {root}/release/discarded_data.json: expected a list of file names')
+    code, out, _ = run_cli(root / 'release', root / 'imagenet', root / 'out', '--no-discarded', capsys=capsys)
+    assert code == 0 and 'images train' in out
+    assert not list(root.glob('wrong*')) and not (root / 'release' / 'out').exists()

@@ -110,3 +110,25 @@ def test_dataset_summary_counts_masks_pseudo_and_parts(converted):
     # foreground of the 12x10 masks: body 8x7 (window inside); two 4x4; head 8x8 + tail 4x3 - overlap 2x2
     assert summary['mean_foreground'] == pytest.approx((56 + 32 + 72) / 3 / 120)
     assert format_summary_table(summary).splitlines()[-2].split() == ['total', '4', '3', '1']
+
+
+def test_num_classes_is_checked_against_the_part_table(converted):
+    """Each dataset stops at build time when its configured class count disagrees with part_ids.json."""
+    from mmpart.datasets.part_id_table import ClassCountMismatchError
+
+    table = str(converted / 'part_ids.json')
+    seg = dict(type='PINPPSegDataset', data_root=str(converted), ann_file='splits/train.txt')
+    assert len(DATASETS.build(dict(seg, num_classes=5))) == 2  # background + 4 parts
+    with pytest.raises(ClassCountMismatchError, match=rf'PINPPSegDataset: num_classes=3309, but {table} has 4 parts '
+                                                      r"over 2 classes, i.e. 5 classes of kind 'segmentation'"):
+        DATASETS.build(dict(seg, num_classes=3309))
+    coco = dict(type='PINPPCocoDataset', data_root=str(converted), ann_file='coco/pinpp_parts_train.json')
+    DATASETS.build(dict(coco, num_classes=4))
+    with pytest.raises(ClassCountMismatchError, match=r"num_classes=4, but .* i.e. 6 classes of kind 'parts_and_obj"):
+        DATASETS.build(dict(coco, num_classes=4, with_objects=True))
+    cls = dict(type='PINPPDataset', data_root=str(converted))
+    assert DATASETS.build(dict(cls, num_part_classes=5)).part_table.num_parts == 4
+    with pytest.raises(ClassCountMismatchError, match=r'PINPPDataset \(num_part_classes\): num_classes=4, but'):
+        DATASETS.build(dict(cls, num_part_classes=4))
+    with pytest.raises(FileNotFoundError, match=r'PINPPDataset: part id table .*other.json not found'):
+        DATASETS.build(dict(cls, num_part_classes=5, part_id_file='other.json'))

@@ -67,7 +67,7 @@ def _find_defects(out: str) -> Dict[str, Set[str]]:
     """Scan the written files (not the summary) for each kind of defect."""
     found = defaultdict(set)
     for wnid, coco in _class_jsons(out).items():
-        names = {img['id']: img['file_name'] for img in coco['images']}
+        names = {img['id']: img['file_name'].split('/')[1] for img in coco['images']}
         for ann in coco['annotations']:
             short = [len(p) < 6 for p in ann['segmentation']]
             if all(short):
@@ -82,8 +82,8 @@ def _find_defects(out: str) -> Dict[str, Set[str]]:
                 found['missing_file'].add(name)
             elif Image.open(path).mode != 'RGB':
                 found['grayscale'].add(name)
-    for names in _load_json(osp.join(out, 'pinpp', 'discarded_data.json')).values():
-        found['discarded'].update(names)
+    for record in _load_json(osp.join(out, 'pinpp', 'discarded_data.json')):
+        found['discarded'].add(record['file_name'].split('/')[1])
     return dict(found)
 
 
@@ -98,7 +98,7 @@ def test_layout_and_counts(release):
     for wnid in wnids:
         train = set(os.listdir(osp.join(out, 'imagenet', 'train', wnid)))
         val = sorted(os.listdir(osp.join(out, 'imagenet', 'val', wnid)))
-        annotated = {img['file_name'] for img in _class_jsons(out)[wnid]['images']}
+        annotated = {img['file_name'].split('/')[1] for img in _class_jsons(out)[wnid]['images']}
         pool = {u.split('/')[1] for u in unlabeled if u.startswith(f'{wnid}/')}
         assert len(annotated) == 4 and len(pool) == 2 and not annotated & pool
         assert train == (annotated - missing) | pool
@@ -111,11 +111,27 @@ def test_layout_and_counts(release):
                                  'part_categories': 12, 'annotations': num_annotations}
 
 
+def test_release_shapes(release):
+    """The shapes the real release is known to have (DESIGN §2.1)."""
+    out, summary = release
+    coco = _class_jsons(out)['n90000001']
+    assert coco['images'][0] == {'id': 1, 'width': 64, 'height': 64, 'file_name': 'n90000001/n90000001_0.JPEG'}
+    assert _load_json(osp.join(out, 'pinpp', 'category_name.json'))[1] == {
+        'file_name': 'n90000001.json', 'object_name': 'dotted fish', 'part_names': ['tail', 'fin', 'body']}
+    assert _load_json(osp.join(out, 'pinpp', 'discarded_data.json')) == [
+        {'file_name': f'{d["wnid"]}/{d["file_name"]}'} for d in summary['defects'] if d['defect'] == 'discarded']
+    spec = synth._class_spec(6)  # house: two containment lines
+    written = synth.make_synthetic_pinpp(osp.join(out, 'house'), num_classes=7, images_per_class=1,
+                                         unlabeled_per_class=0, val_per_class=0, image_size=32)
+    assert written['wnids'][6] == spec.wnid
+    assert Path(out, 'house', 'pinpp', 'including', f'{spec.wnid}.txt').read_bytes() == b'door:wall\r\nwindow:wall'
+
+
 def test_release_reader_loads_it(release):
     out, summary = release
     reader = PINPPRelease(osp.join(out, 'pinpp'))
     assert reader.wnids() == summary['wnids']
-    assert reader.object_names() == summary['names'] == {
+    assert {w: n.object_name for w, n in reader.category_names().items()} == summary['names'] == {
         'n90000000': 'striped quadruped', 'n90000001': 'dotted fish', 'n90000002': 'checkered bird'}
     assert reader.discarded() == {d['file_name'] for d in summary['defects'] if d['defect'] == 'discarded'}
     assert reader.including('n90000002') == [('wing', 'body')] and reader.including('n90000000') == []
@@ -123,7 +139,7 @@ def test_release_reader_loads_it(release):
     assert quadruped.parts == [(1, 'tail'), (2, 'leg'), (3, 'body'), (4, 'head')]
     assert [img.file_name for img in quadruped.images] == [f'n90000000_{i}.JPEG' for i in range(4)]
     legs = [a for a in quadruped.images[1].annotations if a.category_id == 2]
-    assert len(legs) == 1 and len(legs[0].polygons) == 4  # one "leg" part made of four polygons
+    assert len(legs) == 1 and len(legs[0].segmentation) == 4  # one "leg" part made of four polygons
 
 
 def test_same_seed_same_bytes_other_seed_other_images(tmp_path):
@@ -194,7 +210,7 @@ def test_defects_are_planted(release):
 def test_no_defects_when_disabled(clean_release):
     out, summary = clean_release
     assert summary['defects'] == [] and _find_defects(out) == {}
-    assert _load_json(osp.join(out, 'pinpp', 'discarded_data.json')) == {}
+    assert _load_json(osp.join(out, 'pinpp', 'discarded_data.json')) == []
 
 
 def test_invalid_arguments(tmp_path):

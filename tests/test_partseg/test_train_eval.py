@@ -32,6 +32,7 @@ def metric(log: str, name: str) -> float:
 def test_semantic_fpn_trains_and_tests_on_pinpp(pinpp, tmp_path):
     root = pinpp['root']
     options = ['--cfg-options', *(f'{s}_dataloader.dataset.data_root={root}' for s in ('train', 'val', 'test')),
+               *(f'{s}_dataloader.dataset.num_classes={pinpp["num_seg_classes"]}' for s in ('train', 'val', 'test')),
                f'model.decode_head.num_classes={pinpp["num_seg_classes"]}']
     config = osp.join(CONFIGS, 'fpn_r18_tiny_pinpp.py')
     log = run_tool('train.py', config, '--work-dir', str(tmp_path), *options)
@@ -46,6 +47,8 @@ def test_mask_rcnn_trains_and_validates_on_pinpp(pinpp, tmp_path):
     options = ['--cfg-options', f'train_dataloader.dataset.dataset.data_root={root}',
                f'val_dataloader.dataset.data_root={root}', f'test_dataloader.dataset.data_root={root}',
                f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}',
+               f'train_dataloader.dataset.dataset.num_classes={n}', f'val_dataloader.dataset.num_classes={n}',
+               f'test_dataloader.dataset.num_classes={n}',
                f'model.roi_head.bbox_head.num_classes={n}', f'model.roi_head.mask_head.num_classes={n}']
     config = osp.join(CONFIGS, 'mask-rcnn_r18_tiny_pinpp.py')
     log = run_tool('train.py', config, '--work-dir', str(tmp_path), *options)

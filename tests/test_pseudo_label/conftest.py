@@ -30,7 +30,9 @@ def det_cfg_options(pinpp: dict) -> list:
     ann = root + 'coco/pinpp_parts_val.json'
     return [f'train_dataloader.dataset.dataset.data_root={root}', f'val_dataloader.dataset.data_root={root}',
             f'test_dataloader.dataset.data_root={root}', f'val_evaluator.ann_file={ann}',
-            f'test_evaluator.ann_file={ann}', f'model.roi_head.bbox_head.num_classes={n}',
+            f'test_evaluator.ann_file={ann}', f'train_dataloader.dataset.dataset.num_classes={n}',
+            f'val_dataloader.dataset.num_classes={n}', f'test_dataloader.dataset.num_classes={n}',
+            f'model.roi_head.bbox_head.num_classes={n}',
             f'model.roi_head.mask_head.num_classes={n}', 'model.test_cfg.rcnn.score_thr=0.0',
             'model.test_cfg.rcnn.max_per_img=10']
 

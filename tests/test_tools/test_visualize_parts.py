@@ -25,9 +25,11 @@ def cases(root: str) -> dict:
     return dict(
         segmentor=(osp.join(TINY, 'fpn_r18_tiny_pinpp.py'), 'test',
                    [f'test_dataloader.dataset.data_root={converted}',
+                    f'test_dataloader.dataset.num_classes={NUM_PARTS + 1}',
                     f'model.decode_head.num_classes={NUM_PARTS + 1}']),
         detector=(osp.join(TINY, 'mask-rcnn_r18_tiny_pinpp.py'), 'test',
                   [f'test_dataloader.dataset.data_root={converted}', 'test_dataloader.dataset.with_objects=False',
+                   f'test_dataloader.dataset.num_classes={NUM_PARTS}',
                    f'model.roi_head.bbox_head.num_classes={NUM_PARTS}',
                    f'model.roi_head.mask_head.num_classes={NUM_PARTS}', 'model.test_cfg.rcnn.max_per_img=5']),
         bypass=(osp.join(REPO, 'configs', 'mpm', 'mpm_r18_synthetic.py'), 'train',

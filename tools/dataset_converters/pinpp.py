@@ -7,7 +7,8 @@ Example::
 """
 import argparse
 
-from mmpart.datasets.converters.pinpp_converter import IMAGE_MODES, convert_pinpp
+from mmpart.datasets.converters.pinpp_converter import IMAGE_MODES, convert_pinpp, format_part_counts
+from mmpart.datasets.converters.pinpp_release import ReleaseFormatError
 
 
 def parse_args() -> argparse.Namespace:
@@ -20,16 +21,26 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--with-objects', action='store_true', help='add object instances to the COCO json')
     parser.add_argument('--nproc', type=int, default=1, help='worker processes (one class per task)')
     parser.add_argument('--wnids', nargs='+', help='convert only these classes')
+    parser.add_argument('--no-category-names', action='store_true',
+                        help='do not read category_name.json (object names are then the wnids)')
+    parser.add_argument('--no-discarded', action='store_true', help='do not read discarded_data.json')
+    parser.add_argument('--max-missing-ratio', type=float, default=0.1,
+                        help='stop if more than this share of the annotated images is missing (default 0.1)')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    summary = convert_pinpp(args.release, args.imagenet, args.out, val_ratio=args.val_ratio,
-                            image_mode=args.image_mode, with_objects=args.with_objects, nproc=args.nproc,
-                            wnids=args.wnids)
+    try:
+        summary = convert_pinpp(args.release, args.imagenet, args.out, val_ratio=args.val_ratio,
+                                image_mode=args.image_mode, with_objects=args.with_objects, nproc=args.nproc,
+                                wnids=args.wnids, use_category_names=not args.no_category_names,
+                                use_discarded=not args.no_discarded, max_missing_ratio=args.max_missing_ratio)
+    except (ReleaseFormatError, FileNotFoundError, ValueError) as err:
+        raise SystemExit(f'error: {err}') from None
     print(f'\nclasses {summary["classes"]}  parts {summary["parts"]}  images train {summary["images"]["train"]}'
           f' / val {summary["images"]["val"]}  part annotations {summary["annotations"]}')
+    print(format_part_counts(summary))
     print(f'{"reported":<28}{"count":>8}')
     for reason, count in summary['reported'].items():
         print(f'{reason:<28}{count:>8}')

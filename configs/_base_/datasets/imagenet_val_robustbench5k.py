@@ -1,14 +1,16 @@
 # IN-1K val restricted to the RobustBench 5,000-image list, the standard AutoAttack subset (DESIGN §2.3):
 #   tools/test.py CONFIG CKPT --test-set configs/_base_/datasets/imagenet_val_robustbench5k.py --attack autoattack
-# The list is robustbench/data/imagenet_test_image_ids.txt of the RobustBench repository (lines
-# '<wnid>/<file>'); put it at data/imagenet/meta/robustbench_5000.txt. Without ann_file: the full val set.
+# The list ships with mmpart: robustbench/imagenet_test_image_ids.txt next to this file, a verbatim copy of
+# robustbench/helper_files/imagenet_test_image_ids.txt from the robustbench 1.1.1 wheel (MIT; provenance and how to
+# check it in robustbench/NOTICE.md). Lines '<wnid>/ILSVRC2012_val_<n>.JPEG' under data/imagenet/val (997 classes).
+# Without ann_file: the full val set.
 test_dataloader = dict(
     batch_size=64,
     num_workers=8,
     dataset=dict(
         type='WnidFolderDataset',
         data_root='data/imagenet/val',
-        ann_file='../meta/robustbench_5000.txt',
+        ann_file='{{ fileDirname }}/robustbench/imagenet_test_image_ids.txt',
         pipeline=[
             dict(type='LoadImageFromFile'),
             dict(type='ResizeEdge', scale=256, edge='short'),

@@ -1,6 +1,9 @@
-# PartImageNet part instance segmentation from the Seg release's COCO json (`annotations/{split}.json`,
-# 40 part categories with ids from 0), at PIN++'s image scale (short side 375 / long side 500).
-# For the OOD release use data_prefix=dict(img='train/') etc. (images in wnid folders; found by the dataset).
+# PartImageNet part instance segmentation from the Seg release's COCO json (40 part categories with ids from 0), at
+# PIN++'s image scale (short side 375 / long side 500). Datasets and CocoMetric read the cleaned copies written by
+#   python tools/dataset_converters/partimagenet.py data/PartImageNet
+# (`annotations/{split}_cleaned.json`: annotation ids from 1, defects dropped; see annotations/cleaned_summary.json).
+# For the OOD release use ann_file='train_cleaned.json', data_prefix=dict(img='train/') etc. (images in wnid
+# folders; found by the dataset).
 # Dataset dicts carry _scope_='mmpart' (the loops of mmseg::/mmdet:: schedule bases build dataloaders in their
 # own scope); the datasets build their pipelines in mmseg's/mmdet's scope, as upstream configs.
 dataset_type = 'PartImageNetCocoDataset'
@@ -30,7 +33,7 @@ train_dataloader = dict(
         type=dataset_type,
         _scope_='mmpart',
         data_root=data_root,
-        ann_file='annotations/train.json',
+        ann_file='annotations/train_cleaned.json',
         data_prefix=dict(img='images/train/'),
         filter_cfg=dict(filter_empty_gt=True, min_size=8),
         pipeline=train_pipeline,
@@ -46,7 +49,7 @@ val_dataloader = dict(
         type=dataset_type,
         _scope_='mmpart',
         data_root=data_root,
-        ann_file='annotations/val.json',
+        ann_file='annotations/val_cleaned.json',
         data_prefix=dict(img='images/val/'),
         test_mode=True,
         pipeline=test_pipeline,
@@ -62,7 +65,7 @@ test_dataloader = dict(
         type=dataset_type,
         _scope_='mmpart',
         data_root=data_root,
-        ann_file='annotations/test.json',
+        ann_file='annotations/test_cleaned.json',
         data_prefix=dict(img='images/test/'),
         test_mode=True,
         pipeline=test_pipeline,
@@ -70,8 +73,8 @@ test_dataloader = dict(
 val_evaluator = dict(
     type='CocoMetric',
     _scope_='mmdet',
-    ann_file=data_root + 'annotations/val.json',
+    ann_file=data_root + 'annotations/val_cleaned.json',
     metric=['bbox', 'segm'],
     format_only=False,
     backend_args=backend_args)
-test_evaluator = dict(val_evaluator, ann_file=data_root + 'annotations/test.json')
+test_evaluator = dict(val_evaluator, ann_file=data_root + 'annotations/test_cleaned.json')

@@ -2,6 +2,15 @@
 # labels), DESIGN §4: 224 px bicubic, colour jitter 0.1, random erasing 0.25.
 dataset_type = 'PINPPDataset'
 data_root = 'data/'
+# num_part_classes = background + parts: the MPM part head's num_classes, which the training set checks against the
+# part_ids.json it reads (stopping with both numbers if they disagree). It is read from the converter's
+# part_ids.json when that exists where the config is loaded (the repository root), else it is the count of the
+# PIN++ authors' training code (3,310 parts + background; the paper says 3,308 parts). With another data_root, set
+# num_part_classes in your config (the MPM configs pass it to model.part_head.num_classes).
+part_id_file = data_root + 'pinpp/part_ids.json'
+# configs cannot `import` (mmengine takes any import in a virtualenv for a new-style config): __import__
+num_part_classes = __import__('mmpart.datasets.part_id_table', fromlist=['']).num_classes_in(
+    part_id_file, 'segmentation', default=3311)
 
 data_preprocessor = dict(
     num_classes=1000,
@@ -40,6 +49,7 @@ train_dataloader = dict(
         # pseudo part labels (tools/pseudo_label.py --out data/pinpp_pseudo); GT masks take precedence
         extra_mask_roots=['pinpp_pseudo'],
         part_id_file='pinpp/part_ids.json',
+        num_part_classes=num_part_classes,
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )

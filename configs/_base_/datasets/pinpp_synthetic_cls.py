@@ -5,6 +5,12 @@
 dataset_type = 'PINPPDataset'
 data_root = 'data/synthetic_pinpp/'
 num_classes = 6
+# background + parts (the MPM part head's num_classes, checked by the training set against its part_ids.json):
+# from the converter's table when it exists, else the default synthetic set's 21 parts + background
+part_id_file = data_root + 'converted/part_ids.json'
+# configs cannot `import` (mmengine takes any import in a virtualenv for a new-style config): __import__
+num_part_classes = __import__('mmpart.datasets.part_id_table', fromlist=['']).num_classes_in(
+    part_id_file, 'segmentation', default=22)
 image_size = 64
 
 data_preprocessor = dict(
@@ -44,6 +50,7 @@ train_dataloader = dict(
         # pseudo part labels of the unlabeled pool (tools/pseudo_label.py --out data/synthetic_pinpp/pseudo)
         extra_mask_roots=['pseudo'],
         part_id_file='converted/part_ids.json',
+        num_part_classes=num_part_classes,
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )

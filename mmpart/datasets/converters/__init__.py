@@ -1,1 +1,1 @@
-"""Converters between the PIN++ release and mmpart layouts, and the synthetic PIN++ generator."""
+"""Converters: the PIN++ release reader and converter, the PartImageNet json cleaner, the synthetic PIN++ generator."""

@@ -5,15 +5,19 @@ class is an object made of 2-5 parts (quadruped, fish, bird, car, snake, bottle,
 the same shapes again with other textures and colours); classes differ both in part layout and in
 part textures (stripes, dots, checker, solid, gradient), so either cue can be learnt. Every image has
 a random pose (scale, position, rotation, flip, aspect), colour jitter, pixel noise and a cluttered
-background of textured shapes and lines. Layout written (read by :class:`PINPPRelease`)::
+background of textured shapes and lines. Layout written, in the shapes the real release is known to
+have (DESIGN §2.1; read by :class:`PINPPRelease`)::
 
     OUT_DIR/imagenet/train/<wnid>/<wnid>_<n>.JPEG    annotated images (n < images_per_class) and the
                                                      unlabeled pool (n = 100000, 100001, ...)
     OUT_DIR/imagenet/val/<wnid>/<wnid>_val_<n>.JPEG  classification val images
-    OUT_DIR/pinpp/json/<wnid>.json                   COCO polygons of the annotated images
-    OUT_DIR/pinpp/category_name.json                 {wnid: display name}
-    OUT_DIR/pinpp/including/<wnid>.txt               "<part>:<container part>" lines (may be empty)
-    OUT_DIR/pinpp/discarded_data.json                {wnid: [file names]}
+    OUT_DIR/pinpp/json/<wnid>.json                   COCO polygons of the annotated images; image ids
+                                                     from 1, file_name "<wnid>/<wnid>_<n>.JPEG"
+    OUT_DIR/pinpp/category_name.json                 per json file: [{"file_name", "object_name",
+                                                     "part_names"}]
+    OUT_DIR/pinpp/including/<wnid>.txt               "<part>:<container part>" lines, CRLF, the last
+                                                     one without a line end (may be empty)
+    OUT_DIR/pinpp/discarded_data.json                [{"file_name": "<wnid>/<file name>"}]
     OUT_DIR/unlabeled.txt                            "<wnid>/<file name>" of the unlabeled pool
     OUT_DIR/synthetic_pinpp.json                     the arguments; marks the entries above as generated
 
@@ -438,7 +442,7 @@ def _write_annotated_class(run: _Run, spec: _ClassSpec, count: int, train_dir: s
             _add_annotation_defect(defect, anns)
         if defect != 'missing_file':
             _write_jpeg(osp.join(train_dir, spec.wnid, file_name), pixels, grayscale=defect == 'grayscale')
-        images.append({'id': i + 1, 'file_name': file_name, 'width': run.size, 'height': run.size})
+        images.append({'id': i + 1, 'file_name': f'{spec.wnid}/{file_name}', 'width': run.size, 'height': run.size})
         for ann in anns:
             annotations.append({**ann, 'id': len(annotations) + 1, 'image_id': i + 1})
         run.tick()
@@ -527,15 +531,14 @@ def make_synthetic_pinpp(out_dir: str, num_classes: int = 6, images_per_class: i
 
     found = [{'defect': name, 'wnid': specs[k].wnid, 'file_name': f'{specs[k].wnid}_{i}.JPEG'}
              for (k, i), name in defect_at.items()]
-    discarded: Dict[str, List[str]] = {}
-    for d in found:
-        if d['defect'] == 'discarded':
-            discarded.setdefault(d['wnid'], []).append(d['file_name'])
+    discarded = [{'file_name': f'{d["wnid"]}/{d["file_name"]}'} for d in found if d['defect'] == 'discarded']
     for spec in specs:
         _write_json(osp.join(paths['pinpp'], 'json', f'{spec.wnid}.json'), cocos[spec.wnid])
         atomic_write_text(osp.join(paths['pinpp'], 'including', f'{spec.wnid}.txt'),
-                          ''.join(f'{part}:{container}\n' for part, container in spec.including))
-    _write_json(osp.join(paths['pinpp'], 'category_name.json'), {s.wnid: s.name for s in specs})
+                          '\r\n'.join(f'{part}:{container}' for part, container in spec.including))
+    _write_json(osp.join(paths['pinpp'], 'category_name.json'),
+                [{'file_name': f'{s.wnid}.json', 'object_name': s.name, 'part_names': [p.name for p in s.parts]}
+                 for s in specs])
     _write_json(osp.join(paths['pinpp'], 'discarded_data.json'), discarded)
     atomic_write_text(paths['unlabeled_list'], ''.join(f'{line}\n' for line in unlabeled))
     return {
