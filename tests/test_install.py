@@ -2,6 +2,7 @@
 import importlib.metadata
 import re
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,11 @@ def test_venv_matches_constraints():
     # tools/misc/install.sh installs under requirements/constraints.txt: a fresh machine gets what CI tested,
     # and nothing is installed that the file does not pin (regenerate with tools/misc/freeze_constraints.sh)
     pins = read_constraints()
-    installed = {canonical(d.metadata['Name']): d.version for d in importlib.metadata.distributions()}
+    # the venv's own site-packages only: once pkg_resources is imported, sys.path also holds setuptools' vendored
+    # packages, whose metadata would shadow the installed versions
+    site_packages = sysconfig.get_paths()['purelib']
+    installed = {canonical(d.metadata['Name']): d.version
+                 for d in importlib.metadata.distributions(path=[site_packages])}
     installed.pop('mmpart')
     assert installed == pins
 
