@@ -8,6 +8,8 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
+    # load_from / resume must fit the model exactly (mmengine only warns); None to load another model on purpose
+    strict_load=dict(type='StrictLoadHook'),
 )
 
 env_cfg = dict(

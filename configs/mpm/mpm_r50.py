@@ -5,6 +5,8 @@
 # ramps linearly from 0 over the first 2 epochs; training sees adversarial inputs only (part loss too).
 # EMA 0.9998 (mmengine momentum = 1 - decay), validation on the EMA weights with PGD-10 (ε 4/255, step
 # ε/4), clean and robust accuracy side by side.
+# Another backbone inherits this file and sets its backbone, its own stage-1 load_from and its optimizer recipe
+# (configs/mpm/mpm_convnext-t.py, mpm_swin-t.py); a load_from that does not fit the model stops the run.
 _base_ = [
     '../_base_/models/mpm_resnet50_gelu.py', '../_base_/datasets/pinpp_in1k_cls.py',
     '../_base_/schedules/imagenet_bs512_80e_coslr_warmup.py', '../_base_/default_runtime.py'
@@ -12,7 +14,7 @@ _base_ = [
 
 model = dict(attack=dict(type='PGD', eps=4, steps=2, step_size=4, norm='linf', random_start=True, keep_best=True),
              part_head=dict(num_classes=_base_.num_part_classes))
-load_from = 'work_dirs/mpm_r50_init/epoch_1.pth'
+load_from = 'work_dirs/mpm_r50_init/epoch_1.pth'  # stage 1; must fit the model exactly (StrictLoadHook)
 
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
 custom_hooks = [

@@ -1,6 +1,7 @@
 """Pseudo part labels for unannotated images from a part instance segmentation model (DESIGN §6)."""
 import copy
 import hashlib
+import os
 import os.path as osp
 from collections import Counter, defaultdict
 from typing import Dict, List, Optional, Sequence, Set, Union
@@ -151,7 +152,7 @@ class PartPseudoLabeler:
         remove_stale_temps(state_dir, {f'rank{rank}.jsonl'})
         log = BatchLog(osp.join(state_dir, f'rank{rank}.jsonl'))
         todo = batches[log.num_done:]
-        self._remove_stale_masks(out_dir, todo)
+        self._remove_earlier_masks(out_dir, todo)
         self._label(img_root, out_dir, todo, log, progress and rank == 0)
 
         if world_size > 1:
@@ -167,13 +168,23 @@ class PartPseudoLabeler:
         remove_stale_temps(osp.join(out_dir, 'whether_pseudo'), {f'{w}.txt' for w in self.table.wnids})
         remove_stale_temps(out_dir, {'summary.json'})
 
-    def _remove_stale_masks(self, out_dir: str, batches: List[List[str]]) -> None:
+    def _remove_earlier_masks(self, out_dir: str, batches: List[List[str]]) -> None:
+        """Masks and temporary files that an interrupted run left for the images about to be relabelled.
+
+        A batch is logged only after all of its masks are written, so a kill in between leaves masks
+        of an unlogged batch. The redo rewrites the masks of images in which it finds parts; the others
+        must not keep the earlier mask, which no ``whether_pseudo`` list would mark as pseudo.
+        """
         stems: Dict[str, Set[str]] = defaultdict(set)
         for image in (i for batch in batches for i in batch):
             wnid, name = image.split('/')
             stems[wnid].add(osp.splitext(name)[0] + '.png')
         for wnid, names in stems.items():
-            remove_stale_temps(osp.join(out_dir, 'seg', wnid), names)
+            folder = osp.join(out_dir, 'seg', wnid)
+            remove_stale_temps(folder, names)
+            for name in names:
+                if osp.isfile(osp.join(folder, name)):
+                    os.unlink(osp.join(folder, name))
 
     def _label(self, img_root: str, out_dir: str, batches: List[List[str]], log: BatchLog, progress: bool) -> None:
         images = [image for batch in batches for image in batch]

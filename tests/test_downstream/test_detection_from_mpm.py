@@ -1,4 +1,5 @@
 """Downstream detection: an mmdet detector whose backbone is initialised from a synthetic MPM checkpoint."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,8 @@ from mmengine.config import Config
 from mmpart.datasets.converters.pinpp_converter import convert_pinpp
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules, safe_load_checkpoint
+
+from ..test_partseg.ground_truth_detector import evaluate_ground_truth
 
 REPO = Path(__file__).parents[2]
 DET_CONFIG = 'configs/downstream/faster-rcnn_mpm-r18_fpn_synthetic.py'
@@ -58,13 +61,39 @@ def test_every_backbone_key_comes_from_the_mpm_checkpoint(mpm_checkpoint):
     assert not any('part_head' in k or k.startswith('head.fc') for k in detector.state_dict())
 
 
-def test_detector_trains_on_synthetic_coco(synthetic_pinpp, mpm_checkpoint, tmp_path):
-    data_root = tmp_path / 'converted'
+@pytest.fixture(scope='module')
+def objects_coco(synthetic_pinpp, tmp_path_factory) -> Path:
+    """The synthetic set converted with its object boxes (``--with-objects``)."""
+    data_root = tmp_path_factory.mktemp('objects') / 'converted'
     convert_pinpp(str(synthetic_pinpp / 'pinpp'), str(synthetic_pinpp / 'imagenet' / 'train'), str(data_root),
                   val_ratio=0.2, with_objects=True)
+    return data_root
+
+
+def test_detector_trains_on_synthetic_coco(objects_coco, mpm_checkpoint, tmp_path):
+    """Trained with the R-50 COCO configs' freezing (stem and stage 1, every BN in eval mode): after an epoch
+    those weights and every BN statistic are still exactly the MPM checkpoint's, the rest has trained."""
     out = run_tool('tools/train.py', DET_CONFIG, '--work-dir', str(tmp_path / 'det'), '--cfg-options',
-                   *detector_options(data_root, mpm_checkpoint), 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
-                   'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=1')
-    assert 'loss_rpn_cls' in out and 'loss_bbox' in out
-    assert 'coco/bbox_mAP' in out
-    assert (tmp_path / 'det' / 'epoch_1.pth').is_file()
+                   *detector_options(objects_coco, mpm_checkpoint), 'train_cfg.max_epochs=1',
+                   'train_cfg.val_interval=1', 'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=1',
+                   'model.backbone.frozen_stages=1')
+    losses = re.findall(r'loss_bbox: (\S+)', out)
+    assert losses and all(torch.isfinite(torch.tensor(float(v))) for v in losses) and 'coco/bbox_mAP' in out
+    mpm = safe_load_checkpoint(str(mpm_checkpoint))['state_dict']
+    mpm = {k: v for k, v in mpm.items() if k.startswith('backbone.')}
+    trained = safe_load_checkpoint(str(tmp_path / 'det' / 'epoch_1.pth'))['state_dict']
+    kept = [k for k in mpm if k.startswith(('backbone.conv1.', 'backbone.bn1.', 'backbone.layer1.'))
+            or k.endswith(('running_mean', 'running_var', 'num_batches_tracked'))]
+    assert len(kept) > 30 and all(torch.equal(trained[k], mpm[k]) for k in kept)
+    assert not torch.equal(trained['backbone.layer4.0.conv1.weight'], mpm['backbone.layer4.0.conv1.weight'])
+
+
+def test_evaluation_of_the_synthetic_config(objects_coco, tmp_path):
+    """Its test dataloader and evaluator score the ground truth 1 and every box in another class 0."""
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(str(REPO / DET_CONFIG))
+    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
+    cfg.test_dataloader.dataset.data_root = f'{objects_coco}/'
+    cfg.test_evaluator.ann_file = f'{objects_coco}/coco/pinpp_parts_val.json'
+    assert evaluate_ground_truth(cfg, str(tmp_path / 'gt'))['coco/bbox_mAP'] == 1.0
+    assert evaluate_ground_truth(cfg, str(tmp_path / 'shifted'), label_shift=1)['coco/bbox_mAP'] == 0.0

@@ -73,3 +73,37 @@ def test_resnet_act_gelu_keeps_resnet_weights():
     assert {k: v.shape for k, v in backbone.state_dict().items()} == {k: v.shape for k, v in plain.state_dict().items()}
     deep = MODELS.build(dict(type='ResNetAct', depth=18, deep_stem=True, act_cfg=dict(type='GELU')))
     assert not any(isinstance(m, nn.ReLU) for m in deep.modules())
+
+
+def small_convnext_mpm() -> nn.Module:
+    """The synthetic MPM with a 4-stage ConvNeXt of 8-64 channels: its extra outputs get their own norms."""
+    register_all_modules()
+    cfg = Config.fromfile(str(MPM_SYNTHETIC))
+    model_cfg = cfg.model
+    model_cfg.attack = None
+    model_cfg.backbone = dict(type='ConvNeXt', arch=dict(depths=[1, 1, 1, 1], channels=[8, 16, 32, 64]),
+                              out_indices=(1, 2, 3), gap_before_final_norm=False)
+    model_cfg.head.in_channels = 64
+    model_cfg.part_head.update(in_channels=[16, 32, 64], channels=32)
+    return MODELS.build(model_cfg)
+
+
+def test_inference_skips_the_backbone_outputs_only_the_bypass_reads():
+    """predict / tensor / extract_feat run the backbone with its last stage only: ConvNeXt's norm1 and norm2
+    (outputs of stages 2 and 3, for the bypass) do not run, and ``out_indices`` is restored afterwards."""
+    model = small_convnext_mpm().eval()
+    ran = []
+    for name in ('norm1', 'norm2', 'norm3'):
+        getattr(model.backbone, name).register_forward_hook(lambda m, i, o, name=name: ran.append(name))
+    inputs = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        model(inputs, samples(2), mode='predict')
+        model(inputs, mode='tensor')
+        pooled = model.extract_feat(inputs)
+    assert ran == ['norm3'] * 3 and tuple(pooled[0].shape) == (2, 64)
+    assert list(model.backbone.out_indices) == [1, 2, 3]
+    assert [tuple(f.shape[1:]) for f in model.extract_feat(inputs, stage='backbone')] == [(16, 4, 4), (32, 2, 2),
+                                                                                         (64, 1, 1)]
+    ran.clear()
+    model.train()(inputs, samples(2, size=32), mode='loss')
+    assert ran == ['norm1', 'norm2', 'norm3']

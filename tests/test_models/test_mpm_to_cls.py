@@ -12,7 +12,7 @@ from mmpart.models.utils import mpm_to_cls_checkpoint
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
 
-from .test_mpm_classifier import build_synthetic_mpm
+from .test_mpm_classifier import MPM_SYNTHETIC, build_synthetic_mpm
 
 REPO = Path(__file__).parents[2]
 BASELINE = REPO / 'configs' / 'baseline' / 'baseline_r18_synthetic.py'
@@ -43,11 +43,15 @@ def convert_with_tool(src: Path, dst: Path, *args: str, capsys) -> str:
     return capsys.readouterr().out
 
 
+def mpm_model_cfg():
+    return Config.fromfile(str(MPM_SYNTHETIC)).model
+
+
 def test_deployed_mpm_is_the_plain_classifier(tmp_path, capsys):
     mpm = build_synthetic_mpm().eval()
     checkpoint = mmengine_checkpoint(mpm)
     torch.save(checkpoint, tmp_path / 'mpm.pth')
-    out = convert_with_tool(tmp_path / 'mpm.pth', tmp_path / 'cls.pth', capsys=capsys)
+    out = convert_with_tool(tmp_path / 'mpm.pth', tmp_path / 'cls.pth', '--config', str(MPM_SYNTHETIC), capsys=capsys)
     assert 'EMA weights' in out
 
     plain = build_baseline()
@@ -68,14 +72,43 @@ def test_deployed_mpm_is_the_plain_classifier(tmp_path, capsys):
     assert flops[0] == flops[1] > 0
 
 
-def test_raw_weights_and_non_mpm_checkpoints(tmp_path, capsys):
+def test_config_saved_in_the_checkpoint(tmp_path, capsys):
+    """mmengine saves the run's config in ``meta.cfg``: the tool needs no --config then, and says so without it."""
+    checkpoint = mmengine_checkpoint(build_synthetic_mpm())
+    checkpoint['meta']['cfg'] = Config.fromfile(str(MPM_SYNTHETIC)).pretty_text
+    torch.save(checkpoint, tmp_path / 'mpm.pth')
+    convert_with_tool(tmp_path / 'mpm.pth', tmp_path / 'cls.pth', capsys=capsys)
+    converted = torch.load(tmp_path / 'cls.pth', weights_only=True)
+    assert 'cfg' not in converted['meta']  # the MPM run's config does not describe the converted model
+    build_baseline().load_state_dict(converted['state_dict'], strict=True)
+    del checkpoint['meta']['cfg']
+    torch.save(checkpoint, tmp_path / 'mpm.pth')
+    with pytest.raises(SystemExit, match='--config'):
+        convert_with_tool(tmp_path / 'mpm.pth', tmp_path / 'cls.pth', capsys=capsys)
+
+
+def test_raw_weights_and_non_mpm_checkpoints():
     mpm = build_synthetic_mpm()
     checkpoint = mmengine_checkpoint(mpm)
-    raw, source = mpm_to_cls_checkpoint(checkpoint, use_ema=False)
-    assert source == 'raw (non-EMA) weights'
+    raw, source = mpm_to_cls_checkpoint(checkpoint, mpm_model_cfg(), use_ema=False)
+    assert source.startswith('raw (non-EMA) weights')
     name = 'backbone.conv1.weight'
     assert torch.equal(raw['state_dict'][name], mpm.state_dict()[name])
-    no_ema, source = mpm_to_cls_checkpoint(dict(state_dict=mpm.state_dict()))
+    no_ema, source = mpm_to_cls_checkpoint(dict(state_dict=mpm.state_dict()), mpm_model_cfg())
     assert 'no EMA' in source and not any(k.startswith('part_head.') for k in no_ema['state_dict'])
     with pytest.raises(ValueError, match='MPMClassifier'):
-        mpm_to_cls_checkpoint(dict(state_dict=build_baseline().state_dict()))
+        mpm_to_cls_checkpoint(dict(state_dict=build_baseline().state_dict()), mpm_model_cfg())
+
+
+def test_checkpoint_of_another_model_is_refused():
+    state = build_synthetic_mpm().state_dict()
+    other = mpm_model_cfg()
+    other.head.num_classes = 7
+    with pytest.raises(ValueError, match=r'shape mismatch \(2\): head.fc.weight \(6, 256\) \(model \(7, 256\)\)'):
+        mpm_to_cls_checkpoint(dict(state_dict=state), other)
+    extra = dict(state, **{'neck.extra.weight': torch.zeros(1)})
+    with pytest.raises(ValueError, match=r'neither bypass nor backbone \(1\): neck.extra.weight'):
+        mpm_to_cls_checkpoint(dict(state_dict=extra), mpm_model_cfg())
+    del state['backbone.conv1.weight']
+    with pytest.raises(ValueError, match=r'missing \(1\): backbone.conv1.weight'):
+        mpm_to_cls_checkpoint(dict(state_dict=state), mpm_model_cfg())

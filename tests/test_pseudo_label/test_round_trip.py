@@ -5,7 +5,6 @@ import os.path as osp
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -99,25 +98,29 @@ def test_output_loads_in_pinpp_dataset(labelled, pinpp):
 
 
 def test_killed_and_restarted_run_ends_identical(labelled, pinpp, tiny_detector, tmp_path):
+    """Killed right after the first mask of batch 1 is written (batch 0 logged, batch 1 not), then restarted."""
     out = str(tmp_path / 'out')
     log = osp.join(out, '.pseudo_label', 'rank0.jsonl')
-    proc = subprocess.Popen(tool_cmd(pinpp, tiny_detector, out), cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    while proc.poll() is None and not (osp.isfile(log) and open(log).read().count('\n') >= 1):
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert not osp.exists(osp.join(out, 'summary.json')), 'the run finished before it could be killed'
-    # what a kill can leave besides: a temporary mask and a half-written log line
-    first_todo = json.loads(open(log).read().splitlines()[-1])['batch'] + 1
+    has_mask = [osp.isfile(osp.join(labelled, 'seg', osp.splitext(i)[0] + '.png')) for i in unannotated_images(pinpp)]
+    assert any(has_mask[2:4]), 'batch 1 of the uninterrupted run must have a mask'
+    kill_at = sum(has_mask[:2]) + 1  # the first mask of batch 1 (batches of 2 images)
+    cmd = tool_cmd(pinpp, tiny_detector, out)
+    proc = subprocess.run([cmd[0], osp.join(osp.dirname(__file__), 'kill_after_mask.py'), str(kill_at), *cmd[1:]],
+                          cwd=REPO, capture_output=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    with open(log) as f:
+        assert [json.loads(line)['batch'] for line in f] == [0]
+    written = sorted(read_tree(osp.join(out, 'seg')))
+    assert len(written) == kill_at and not osp.exists(osp.join(out, 'summary.json'))
+    # what a kill can also leave: a temporary mask, a temporary summary, a half-written log line
     wnid = sorted(os.listdir(pinpp['img_root']))[-1]
     os.makedirs(osp.join(out, 'seg', wnid), exist_ok=True)
     open(osp.join(out, 'seg', wnid, f'.{wnid}_100003.png.abcd1234.tmp'), 'wb').close()
     open(osp.join(out, '.summary.json.zz99yy88.tmp'), 'wb').close()
     with open(log, 'a') as f:
-        f.write(f'{{"batch": {first_todo}, "images": [{{"ima')
+        f.write('{"batch": 1, "images": [{"ima')
 
-    subprocess.run(tool_cmd(pinpp, tiny_detector, out), check=True, cwd=REPO, capture_output=True)
+    subprocess.run(cmd, check=True, cwd=REPO, capture_output=True)
     resumed, uninterrupted = read_tree(out), read_tree(labelled)
     assert sorted(resumed) == sorted(uninterrupted)
     assert all(resumed[k] == uninterrupted[k] for k in uninterrupted)

@@ -7,8 +7,8 @@ test_dataloader = dict(
         type='ImageNetA',
         data_root='data/imagenet-a',
         pipeline=[
-            dict(type='LoadImageFromFile'),
-            dict(type='ResizeEdge', scale=256, edge='short'),
+            dict(type='LoadImageFromFile', imdecode_backend='pillow', color_type='color_ignore_orientation'),
+            dict(type='ResizeEdge', scale=256, edge='short', backend='pillow', interpolation='bilinear'),
             dict(type='CenterCrop', crop_size=224),
             dict(type='PackInputs'),
         ]),

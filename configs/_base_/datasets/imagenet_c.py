@@ -8,7 +8,7 @@ test_dataloader = dict(
         type='ImageNetC',
         data_root='data/imagenet-c',
         pipeline=[
-            dict(type='LoadImageFromFile'),
+            dict(type='LoadImageFromFile', imdecode_backend='pillow', color_type='color_ignore_orientation'),
             dict(type='PackInputs', meta_keys=('sample_idx', 'img_path', 'corruption', 'severity')),
         ]),
     sampler=dict(type='DefaultSampler', shuffle=False),

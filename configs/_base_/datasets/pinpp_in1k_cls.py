@@ -29,9 +29,11 @@ train_pipeline = [
          fill_color=[103.53, 116.28, 123.675], fill_std=[57.375, 57.12, 58.395]),
     dict(type='PackPartInputs'),
 ]
+# evaluation as RobustBench's (torchvision Resize(256) + CenterCrop(224) on PIL images, bilinear), see
+# configs/_base_/datasets/imagenet_val_robustbench5k.py
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='JointResizeEdge', scale=256, edge='short', backend='pillow', interpolation='bicubic'),
+    dict(type='LoadImageFromFile', imdecode_backend='pillow', color_type='color_ignore_orientation'),
+    dict(type='JointResizeEdge', scale=256, edge='short', backend='pillow', interpolation='bilinear'),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackPartInputs'),
 ]

@@ -28,10 +28,10 @@ train_pipeline = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackPartInputs'),
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
+test_pipeline = [  # as pinpp_in1k_cls.py's (RobustBench's preprocessing), scaled down
+    dict(type='LoadImageFromFile', imdecode_backend='pillow', color_type='color_ignore_orientation'),
     dict(type='JointResizeEdge', scale=image_size * 8 // 7, edge='short', backend='pillow',
-         interpolation='bicubic'),
+         interpolation='bilinear'),
     dict(type='CenterCrop', crop_size=image_size),
     dict(type='PackPartInputs'),
 ]

@@ -12,8 +12,8 @@ test_dataloader = dict(
         corruptions=('gaussian_noise', 'defocus_blur', 'contrast', 'fog', 'jpeg_compression'),
         severities=(1, 2, 3, 4, 5),
         pipeline=[
-            dict(type='LoadImageFromFile'),
-            dict(type='ResizeEdge', scale=73, edge='short', backend='pillow', interpolation='bicubic'),
+            dict(type='LoadImageFromFile', imdecode_backend='pillow', color_type='color_ignore_orientation'),
+            dict(type='ResizeEdge', scale=73, edge='short', backend='pillow', interpolation='bilinear'),
             dict(type='CenterCrop', crop_size=64),
             dict(type='ImageNetCCorrupt', jpeg_quality=85),
             dict(type='PackInputs', meta_keys=('sample_idx', 'img_path', 'corruption', 'severity')),

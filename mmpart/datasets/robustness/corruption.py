@@ -13,10 +13,13 @@ from mmpart.registry import TRANSFORMS
 class ImageNetCCorrupt(BaseTransform):
     """Corrupt ``img`` with ``results['corruption']`` at ``results['severity']``, then JPEG-encode it.
 
-    ImageNet-C was made as Resize 256 → CenterCrop 224 → corrupt → JPEG quality 85 (put this transform
-    after the crop). The global numpy RNG that ``imagecorruptions`` draws from is seeded per sample
-    (``seed``, ``sample_idx``, corruption, severity) and restored afterwards, so a run is reproducible
-    whatever the number of processes and workers.
+    ImageNet-C was made as Resize 256 → CenterCrop 224 → corrupt → JPEG quality 85 on PIL images (put this
+    transform after the crop, and resize as torchvision did: Pillow decoding and
+    ``ResizeEdge(..., backend='pillow', interpolation='bilinear')``, see
+    ``configs/_base_/datasets/imagenet_c_onthefly.py``; cv2's resize does not antialias). The global
+    numpy RNG that ``imagecorruptions`` draws from is seeded per sample (``seed``, ``sample_idx``,
+    corruption, severity) and restored afterwards, so a run is reproducible whatever the number of
+    processes and workers.
 
     Args:
         jpeg_quality: quality of the final JPEG round trip (None: no round trip).

@@ -16,9 +16,12 @@ class MPMClassifier(AdversarialTrainMixin, ImageClassifier):
 
     The backbone gives several scales (``out_indices``); the last one goes through ``neck`` and
     ``head`` as in ``ImageClassifier``, and in ``loss`` mode all of them also feed ``part_head``
-    (the bypass, e.g. :class:`MPMPartHead`). ``predict`` and ``tensor`` modes use the
-    classification path only, so no bypass layer runs at inference and
-    ``tools/model_converters/mpm_to_cls.py`` turns a checkpoint into a plain ``ImageClassifier``.
+    (the bypass, e.g. :class:`MPMPartHead`). ``predict`` and ``tensor`` modes (and the attack of
+    adversarial training) use the classification path only: no bypass layer runs, and the backbone
+    runs with ``out_indices`` cut to its last stage for that pass, so outputs that exist only for the
+    bypass are not computed either (e.g. the per-stage norms ``norm1``, ``norm2`` that mmpretrain's
+    ConvNeXt and Swin add for ``out_indices=(1, 2, 3)``). ``tools/model_converters/mpm_to_cls.py``
+    turns a checkpoint into a plain classifier with the last stage only.
 
     Losses: ``loss_cls`` (the head's loss) and the part head's per-scale terms.
 
@@ -46,12 +49,29 @@ class MPMClassifier(AdversarialTrainMixin, ImageClassifier):
             x = self.neck(x)
         return x if stage == 'neck' else self.head.pre_logits(x)
 
+    def _last_stage_outputs(self, inputs: torch.Tensor) -> Tuple[torch.Tensor]:
+        """The backbone's last output, computed with ``out_indices`` cut to the last stage for this pass.
+
+        mmpretrain backbones read ``out_indices`` in ``forward`` to decide which stages give outputs
+        (and, for ConvNeXt / Swin, which output norms run); a backbone without a sequence
+        ``out_indices`` runs as configured and the last output is kept.
+        """
+        indices = getattr(self.backbone, 'out_indices', None)
+        if not isinstance(indices, (list, tuple)) or len(indices) < 2:
+            return self.backbone(inputs)[-1:]
+        self.backbone.out_indices = type(indices)([max(indices)])
+        try:
+            return self.backbone(inputs)
+        finally:
+            self.backbone.out_indices = indices
+
     def extract_feat(self, inputs: torch.Tensor, stage: str = 'neck'):
-        """Backbone outputs (``stage='backbone'``, all scales) or classification features."""
+        """Backbone outputs (``stage='backbone'``, all scales) or classification features (last stage only)."""
         if stage not in ('backbone', 'neck', 'pre_logits'):
             raise ValueError(f'Invalid output stage "{stage}": choose from "backbone", "neck", "pre_logits"')
-        feats = self.backbone(inputs)
-        return feats if stage == 'backbone' else self._cls_feat(feats, stage)
+        if stage == 'backbone':
+            return self.backbone(inputs)
+        return self._cls_feat(self._last_stage_outputs(inputs), stage)
 
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> dict:
         """Classification loss (``loss_cls``) plus the part head's losses, from one backbone pass."""
