@@ -1,0 +1,113 @@
+"""FLOPs, parameters and activations of a model as deployed and, for models with a part bypass, of the
+training graph (bypass included), counted by mmengine's analyzers (``mmengine.analysis``, fvcore's counters).
+
+"Deployed" is the inference graph, ``model(inputs, mode='tensor')``, with the parameters a deployment keeps:
+for MPM the bypass (:attr:`MPMClassifier.bypass_prefixes`, what ``mpm_to_cls.py`` strips) is neither run
+nor counted, so a deployed MPM and the plain classifier of the same backbone give identical numbers.
+"""
+from dataclasses import asdict, dataclass
+from typing import Callable, List, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.analysis import ActivationAnalyzer, FlopAnalyzer, parameter_count
+from mmengine.analysis.print_helper import complexity_stats_table
+
+from mmpart.evaluation.tables import markdown_table
+
+__all__ = ['GraphComplexity', 'model_complexity', 'complexity_table', 'input_size_from_pipeline']
+
+
+@dataclass
+class GraphComplexity:
+    """Counts of one graph of a model for one input size (FLOPs as fvcore counts them: one per MAC)."""
+    graph: str
+    input_shape: Tuple[int, ...]
+    flops: int
+    params: int
+    activations: int
+    table: str = ''
+
+    def to_dict(self) -> dict:
+        """JSON form (without the per-module table)."""
+        out = asdict(self)
+        out.pop('table')
+        out['input_shape'] = list(self.input_shape)
+        return out
+
+
+class _Graph(nn.Module):
+    """Runs ``forward_fn`` on a model while exposing only ``kept`` children to the counters, so that
+    parameters of modules a graph does not keep (a stripped bypass) are not counted."""
+
+    def __init__(self, model: nn.Module, forward_fn: Callable[[torch.Tensor], object], kept: Sequence[str]) -> None:
+        super().__init__()
+        for name in kept:
+            self.add_module(name, getattr(model, name))
+        self._forward_fn = forward_fn
+
+    def forward(self, inputs: torch.Tensor):
+        return self._forward_fn(inputs)
+
+
+def _training_forward(model: nn.Module) -> Callable[[torch.Tensor], object]:
+    """Backbone (all scales) → classification neck and head, plus the part bypass on the same features:
+    the forward of ``loss`` mode without the losses (and without the attack of adversarial training)."""
+
+    def forward(inputs: torch.Tensor):
+        feats = model.extract_feat(inputs, stage='backbone')
+        cls_feats = model.neck(feats[-1:]) if model.with_neck else feats[-1:]
+        return model.head(cls_feats), model.part_head(feats)
+
+    return forward
+
+
+def _count(graph: nn.Module, name: str, input_shape: Tuple[int, ...], with_table: bool) -> GraphComplexity:
+    inputs = (torch.zeros(1, *input_shape, device=next(graph.parameters()).device), )
+    flops = FlopAnalyzer(graph, inputs).uncalled_modules_warnings(False)
+    activations = ActivationAnalyzer(graph, inputs).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+    table = complexity_stats_table(flops=flops, activations=activations, show_param_shapes=False) if with_table else ''
+    return GraphComplexity(name, tuple(input_shape), int(flops.total()), int(parameter_count(graph)['']),
+                           int(activations.total()), table)
+
+
+@torch.no_grad()
+def model_complexity(model: nn.Module, input_shape: Tuple[int, int, int],
+                     with_table: bool = False) -> List[GraphComplexity]:
+    """Complexity of ``model`` (an mmengine ``BaseModel``, in eval mode) for one C×H×W input.
+
+    Returns the ``deployed`` graph and, if the model has a part bypass (``bypass_prefixes`` and a
+    ``part_head``), the ``training`` graph with the bypass. The data preprocessor is not counted
+    (as in mmpretrain's ``get_flops.py``).
+    """
+    children = [name for name, _ in model.named_children() if name != 'data_preprocessor']
+    bypass = tuple(p.rstrip('.') for p in getattr(model, 'bypass_prefixes', ()))
+    deployed = _Graph(model, lambda x: model(x, mode='tensor'), [n for n in children if n not in bypass])
+    results = [_count(deployed, 'deployed', input_shape, with_table)]
+    if bypass and hasattr(model, 'part_head'):
+        results.append(_count(_Graph(model, _training_forward(model), children), 'training (with bypass)',
+                              input_shape, with_table))
+    return results
+
+
+def complexity_table(results: Sequence[GraphComplexity]) -> str:
+    """Markdown table: graph, input, GFLOPs, parameters (M), activations (M)."""
+    rows = [[r.graph, 'x'.join(map(str, r.input_shape)), f'{r.flops / 1e9:.4f}', f'{r.params / 1e6:.4f}',
+             f'{r.activations / 1e6:.4f}'] for r in results]
+    return markdown_table(['graph', 'input', 'GFLOPs', 'params (M)', 'activations (M)'], rows)
+
+
+def input_size_from_pipeline(pipeline: Sequence[dict], default: int = 224) -> Tuple[int, int]:
+    """H×W a test pipeline feeds the model: its last crop (``crop_size``) or fixed ``Resize`` scale."""
+    size = None
+    for step in pipeline:
+        value = step.get('crop_size') if step.get('type', '').endswith('CenterCrop') else None
+        if value is None and step.get('type', '').endswith('Resize') and not step.get('keep_ratio', False):
+            value = step.get('scale')
+        if value is not None:
+            size = value
+    if size is None:
+        return default, default
+    if isinstance(size, int):
+        return size, size
+    return int(size[1]), int(size[0])  # OpenMMLab scales are (w, h)
