@@ -1,4 +1,5 @@
 """Readable pictures: part masks (GT vs predictions, dataset samples), legends, stable part colours."""
+from .adversarial import adversarial_figure, perturbation_image
 from .figures import (
                          MIN_SIDE,
                          hstack,
@@ -23,7 +24,8 @@ from .part_masks import (
 from .part_palette import BACKGROUND_COLOUR, part_colour, part_palette
 
 __all__ = [
-    'BACKGROUND_COLOUR', 'MIN_SIDE', 'PART_MODEL_KINDS', 'PartLayer', 'draw_layer', 'draw_parts', 'hstack',
-    'layer_of', 'legend_panel', 'packed_image', 'part_colour', 'part_figure', 'part_model_kind', 'part_palette',
-    'predict_parts', 'upscale_factor', 'upscale_image', 'upscale_mask', 'with_caption', 'write_png'
+    'BACKGROUND_COLOUR', 'MIN_SIDE', 'PART_MODEL_KINDS', 'PartLayer', 'adversarial_figure', 'draw_layer',
+    'draw_parts', 'hstack', 'layer_of', 'legend_panel', 'packed_image', 'part_colour', 'part_figure',
+    'part_model_kind', 'part_palette', 'perturbation_image', 'predict_parts', 'upscale_factor', 'upscale_image',
+    'upscale_mask', 'with_caption', 'write_png'
 ]

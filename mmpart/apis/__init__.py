@@ -1,0 +1,14 @@
+"""Python API: build a model from a config, classify one image, draw its parts, attack it."""
+from .inference import (
+                        AdversarialExample,
+                        ClassPrediction,
+                        PartPrediction,
+                        attack_image,
+                        build_inferencer,
+                        inference_model,
+                        inference_parts,
+)
+from .model import class_display_names, init_model
+
+__all__ = ['AdversarialExample', 'ClassPrediction', 'PartPrediction', 'attack_image', 'build_inferencer',
+           'class_display_names', 'inference_model', 'inference_parts', 'init_model']
