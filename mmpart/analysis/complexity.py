@@ -90,11 +90,18 @@ def model_complexity(model: nn.Module, input_shape: Tuple[int, int, int],
     return results
 
 
+def _readable(count: int) -> str:
+    for unit, scale in (('G', 1e9), ('M', 1e6), ('K', 1e3)):
+        if count >= scale:
+            return f'{count / scale:.3f}{unit}'
+    return str(count)
+
+
 def complexity_table(results: Sequence[GraphComplexity]) -> str:
-    """Markdown table: graph, input, GFLOPs, parameters (M), activations (M)."""
-    rows = [[r.graph, 'x'.join(map(str, r.input_shape)), f'{r.flops / 1e9:.4f}', f'{r.params / 1e6:.4f}',
-             f'{r.activations / 1e6:.4f}'] for r in results]
-    return markdown_table(['graph', 'input', 'GFLOPs', 'params (M)', 'activations (M)'], rows)
+    """Markdown table: graph, input, FLOPs, parameters, activations (G/M/K units)."""
+    rows = [[r.graph, 'x'.join(map(str, r.input_shape)), _readable(r.flops), _readable(r.params),
+             _readable(r.activations)] for r in results]
+    return markdown_table(['graph', 'input', 'FLOPs', 'params', 'activations'], rows)
 
 
 def input_size_from_pipeline(pipeline: Sequence[dict], default: int = 224) -> Tuple[int, int]:
