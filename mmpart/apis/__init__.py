@@ -8,7 +8,7 @@ from .inference import (
                         inference_model,
                         inference_parts,
 )
-from .model import class_display_names, init_model
+from .model import class_display_names, display_class_names, init_model
 
 __all__ = ['AdversarialExample', 'ClassPrediction', 'PartPrediction', 'attack_image', 'build_inferencer',
-           'class_display_names', 'inference_model', 'inference_parts', 'init_model']
+           'class_display_names', 'display_class_names', 'inference_model', 'inference_parts', 'init_model']

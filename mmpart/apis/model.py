@@ -14,7 +14,7 @@ from mmpart.datasets.robustness.imagenet_meta import IMAGENET_WNIDS
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
 
-__all__ = ['init_model', 'class_display_names']
+__all__ = ['init_model', 'class_display_names', 'display_class_names']
 
 
 def init_model(config: Union[str, Config], checkpoint: Optional[str] = None, device: str = 'cpu',
@@ -54,23 +54,25 @@ def _object_names_of_config(cfg: Config) -> dict:
     return {}
 
 
-def class_display_names(model: BaseModel) -> Optional[List[str]]:
-    """Readable class names of a classifier: ImageNet names for IN-1K wnids (and for a 1000-way head
-    without class names), the object names of the config's ``part_ids.json`` for other wnids.
-
-    Each name is ``'<name> (<wnid>)'`` when both are known, else whichever is.
-    """
-    classes: Optional[Sequence[str]] = model._dataset_meta.get('classes')
-    num_classes = getattr(getattr(model, 'head', None), 'num_classes', None)
-    if classes is None:
-        if num_classes != len(IMAGENET_WNIDS):
-            return None
-        classes = IMAGENET_WNIDS
+def display_class_names(classes: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
+    """Readable names of class wnids: ImageNet names for IN-1K wnids, the object names of the
+    ``part_ids.json`` that ``cfg``'s datasets read for others; ``'<name> (<wnid>)'`` when both are known,
+    else the class as given."""
     imagenet = dict(zip(IMAGENET_WNIDS, IMAGENET_CATEGORIES))
-    objects = _object_names_of_config(model._config)
+    objects = _object_names_of_config(cfg) if cfg is not None else {}
     names = []
     for wnid in classes:
         name = imagenet.get(wnid) or objects.get(wnid)
         names.append(f'{name} ({wnid})' if name and name != wnid else wnid)
     return names
 
+
+def class_display_names(model: BaseModel) -> Optional[List[str]]:
+    """Readable class names of a model of :func:`init_model` (see :func:`display_class_names`): the
+    checkpoint's classes, or the ImageNet classes for a 1000-way head without class names."""
+    classes: Optional[Sequence[str]] = model._dataset_meta.get('classes')
+    if classes is None:
+        if getattr(getattr(model, 'head', None), 'num_classes', None) != len(IMAGENET_WNIDS):
+            return None
+        classes = IMAGENET_WNIDS
+    return display_class_names(classes, model._config)

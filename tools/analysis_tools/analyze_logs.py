@@ -15,8 +15,7 @@ each validation metric and writes them next to the figure (``<out>.json``).
 import argparse
 import os.path as osp
 
-from mmpart.analysis import curve_keys, load_run, plot_curves, summary_table, train_time
-from mmpart.analysis.training_logs import summary_rows
+from mmpart.analysis import curve_keys, load_run, plot_curves, summary_rows, summary_table, train_time
 from mmpart.utils import atomic_write_json
 
 
