@@ -1,7 +1,7 @@
 """Build a model of any mmpart config (classifier, MPM, segmentor, detector) for inference and analysis."""
 import copy
 import os.path as osp
-from typing import List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 from mmengine.config import Config
 from mmengine.model import BaseModel
@@ -14,7 +14,7 @@ from mmpart.datasets.robustness.imagenet_meta import IMAGENET_WNIDS
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
 
-__all__ = ['init_model', 'class_display_names', 'display_class_names']
+__all__ = ['init_model', 'class_display_names', 'display_class_names', 'object_names_of_config']
 
 
 def init_model(config: Union[str, Config], checkpoint: Optional[str] = None, device: str = 'cpu',
@@ -41,11 +41,15 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None, dev
     return model.to(device).eval()
 
 
-def _object_names_of_config(cfg: Config) -> dict:
-    """wnid → display name from the ``part_ids.json`` the config's datasets read, if it is there."""
+def object_names_of_config(cfg: Config) -> Dict[str, str]:
+    """wnid → display name from the ``part_ids.json`` that the config's PIN++ datasets read, if it is there."""
     for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = (cfg.get(split) or {}).get('dataset') or {}
-        part_id_file = dataset.get('part_id_file')
+        while 'dataset' in dataset:  # dataset wrappers
+            dataset = dataset['dataset']
+        if not str(dataset.get('type', '')).startswith('PINPP'):
+            continue
+        part_id_file = dataset.get('part_id_file', 'part_ids.json')
         if not part_id_file:
             continue
         path = part_id_file if osp.isabs(part_id_file) else osp.join(dataset.get('data_root', ''), part_id_file)
@@ -59,7 +63,7 @@ def display_class_names(classes: Sequence[str], cfg: Optional[Config] = None) ->
     ``part_ids.json`` that ``cfg``'s datasets read for others; ``'<name> (<wnid>)'`` when both are known,
     else the class as given."""
     imagenet = dict(zip(IMAGENET_WNIDS, IMAGENET_CATEGORIES))
-    objects = _object_names_of_config(cfg) if cfg is not None else {}
+    objects = object_names_of_config(cfg) if cfg is not None else {}
     names = []
     for wnid in classes:
         name = imagenet.get(wnid) or objects.get(wnid)

@@ -6,7 +6,7 @@ pixel repetition), part names go into a legend beside the image rather than over
 has one colour (:func:`~mmpart.visualization.part_palette.part_colour`) in every picture and run.
 """
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import mmcv
 import numpy as np
@@ -31,7 +31,7 @@ from .figures import (
 from .part_palette import part_colour
 
 __all__ = ['PART_MODEL_KINDS', 'PartLayer', 'part_model_kind', 'predict_parts', 'layer_of', 'draw_layer',
-           'part_figure', 'draw_parts', 'packed_image']
+           'part_figure', 'draw_parts', 'packed_image', 'readable_class_names']
 
 PART_MODEL_KINDS = ('segmentor', 'detector', 'bypass')
 
@@ -84,6 +84,19 @@ class PartLayer:
         return PartLayer(None if self.part_map is None else upscale_mask(self.part_map, factor), self.labels,
                          None if self.bboxes is None else self.bboxes * factor,
                          None if self.masks is None else upscale_mask(self.masks, factor))
+
+    def fitted(self, height: int, width: int) -> 'PartLayer':
+        """The layer resized (nearest) to an image of ``height`` × ``width``: test pipelines load the ground
+        truth at the original size after resizing the image."""
+        shape = next((a.shape[-2:] for a in (self.part_map, self.masks) if a is not None and a.size), None)
+        if shape is None or tuple(shape) == (height, width):
+            return self
+        rows = np.minimum((np.arange(height) + 0.5) * shape[0] / height, shape[0] - 1).astype(int)
+        cols = np.minimum((np.arange(width) + 0.5) * shape[1] / width, shape[1] - 1).astype(int)
+        scale = np.array([width / shape[1], height / shape[0]] * 2, np.float32)
+        return PartLayer(None if self.part_map is None else self.part_map[rows][:, cols], self.labels,
+                         None if self.bboxes is None else self.bboxes * scale,
+                         None if self.masks is None else self.masks[:, rows][:, :, cols])
 
     def class_indices(self, num_classes: int) -> Set[int]:
         """Class indices drawn (background 0 of part maps and out-of-range values such as the ignore
@@ -148,11 +161,25 @@ def part_figure(image: np.ndarray, layers: Sequence[Tuple[str, PartLayer]], clas
     big = upscale_image(np.ascontiguousarray(image, np.uint8), factor)
     panels, drawn = [], set()
     for caption, layer in layers:
-        panels.append(with_caption(draw_layer(big, layer.upscaled(factor), colour_offset, alpha), caption))
+        layer = layer.fitted(*image.shape[:2]).upscaled(factor)
+        panels.append(with_caption(draw_layer(big, layer, colour_offset, alpha), caption))
         drawn |= layer.class_indices(len(classes))
     entries = [(classes[i], part_colour(i + colour_offset)) for i in sorted(drawn)]
     panels.append(legend_panel(entries, panels[0].shape[0], legend_title if entries else f'no {legend_title}'))
     return hstack(panels)
+
+
+def readable_class_names(classes: Sequence[str], object_names: Optional[Dict[str, str]]) -> List[str]:
+    """PIN++ class names with object names for wnids: ``'<wnid>:<part>'`` → ``'<object>: <part>'`` and a bare
+    ``'<wnid>'`` (COCO views with objects) → ``'<object>'``; other names (and unknown wnids) unchanged."""
+    object_names = object_names or {}
+    names = []
+    for name in classes:
+        wnid, sep, part = name.partition(':')
+        if wnid in object_names:
+            name = f'{object_names[wnid]}: {part}' if sep else object_names[wnid]
+        names.append(name)
+    return names
 
 
 def packed_image(inputs: torch.Tensor) -> np.ndarray:

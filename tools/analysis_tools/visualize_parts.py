@@ -15,9 +15,10 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
+from mmpart.apis import object_names_of_config
 from mmpart.registry import DATASETS, MODELS
 from mmpart.utils import register_all_modules
-from mmpart.visualization import MIN_SIDE, draw_parts, part_model_kind, predict_parts
+from mmpart.visualization import MIN_SIDE, draw_parts, part_model_kind, predict_parts, readable_class_names
 
 
 def parse_args() -> argparse.Namespace:
@@ -53,6 +54,7 @@ def main() -> None:
     classes = meta.get('part_classes') if kind == 'bypass' else meta['classes']
     if classes is None:
         raise ValueError(f'{args.config}: the {args.split} dataset has no part names (metainfo "part_classes")')
+    classes = readable_class_names(classes, object_names_of_config(cfg))
     os.makedirs(args.out_dir, exist_ok=True)
     for index in range(min(args.num, len(dataset))):
         data = dataset[index]
