@@ -1,0 +1,100 @@
+"""tools/analysis_tools/get_flops.py: a deployed MPM counts exactly as the plain classifier; the training graph
+adds the bypass once; hand-computed counts."""
+import json
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn as nn
+from mmengine.config import Config
+
+from mmpart.analysis import input_size_from_pipeline, model_complexity
+
+REPO = Path(__file__).resolve().parents[2]
+TOOL = str(REPO / 'tools' / 'analysis_tools' / 'get_flops.py')
+
+
+def get_flops(monkeypatch, tmp_path, config: str) -> dict:
+    out = tmp_path / (Path(config).stem + '.json')
+    monkeypatch.setattr(sys, 'argv', [TOOL, config, '--out', str(out)])
+    runpy.run_path(TOOL, run_name='__main__')
+    return {g['graph']: g for g in json.loads(out.read_text())['graphs']}
+
+
+def test_deployed_mpm_prints_the_numbers_of_the_plain_classifier(monkeypatch, tmp_path, capsys):
+    mpm = get_flops(monkeypatch, tmp_path, str(REPO / 'configs' / 'mpm' / 'mpm_r18_synthetic.py'))
+    plain = get_flops(monkeypatch, tmp_path, str(REPO / 'configs' / 'baseline' / 'baseline_r18_synthetic.py'))
+    assert list(plain) == ['deployed']
+    assert mpm['deployed'] == plain['deployed']
+    assert mpm['deployed']['input_shape'] == [3, 64, 64]  # the test pipeline's crop
+    training = mpm['training (with bypass)']
+    assert training['params'] > mpm['deployed']['params'] and training['flops'] > mpm['deployed']['flops']
+    printed = capsys.readouterr().out.split('configs/baseline')
+    deployed_row = next(line for line in printed[1].splitlines() if line.startswith('| deployed'))
+    assert deployed_row in printed[0]  # the same printed row for both configs
+
+
+class TupleConv(nn.Conv2d):
+
+    def forward(self, x):
+        return (super().forward(x), )
+
+
+class FlattenLinear(nn.Linear):
+
+    def forward(self, feats):
+        return super().forward(feats[-1].flatten(1))
+
+
+class BypassConv(nn.Conv2d):
+
+    def forward(self, feats):
+        return super().forward(feats[-1])
+
+
+class HandCountedModel(nn.Module):
+    """3×2×2 input → 1×1 conv 3→4 (48 MACs, 16 params) → linear 16→2 (32 MACs, 34 params); the bypass is a
+    1×1 conv 4→5 on the backbone's features (80 MACs, 25 params)."""
+    bypass_prefixes = ('part_head.', )
+    with_neck = False
+
+    def __init__(self):
+        super().__init__()
+        self.backbone, self.head, self.part_head = TupleConv(3, 4, 1), FlattenLinear(16, 2), BypassConv(4, 5, 1)
+
+    def extract_feat(self, inputs, stage='neck'):
+        return self.backbone(inputs)
+
+    def forward(self, inputs, mode='tensor'):
+        return self.head(self.extract_feat(inputs))
+
+
+def test_counts_match_a_hand_computed_model():
+    deployed, training = model_complexity(HandCountedModel().eval(), (3, 2, 2))
+    assert (deployed.flops, deployed.params) == (48 + 32, 16 + 34)
+    assert (training.flops, training.params) == (48 + 32 + 80, 16 + 34 + 25)  # the backbone runs once
+
+
+def test_a_model_without_bypass_has_only_the_deployed_graph():
+    model = HandCountedModel().eval()
+    model.bypass_prefixes = ()
+    (deployed, ) = model_complexity(model, (3, 2, 2))
+    assert deployed.params == sum(p.numel() for p in model.parameters())  # nothing is left out
+
+
+@pytest.mark.parametrize('pipeline, size', [
+    (Config.fromfile(str(REPO / 'configs' / '_base_' / 'datasets' / 'pinpp_synthetic_cls.py')).test_pipeline, (64, 64)),
+    ([dict(type='Resize', scale=(320, 240), keep_ratio=False)], (240, 320)),
+    ([dict(type='Resize', scale=(2048, 512), keep_ratio=True)], (224, 224)),
+    ([], (224, 224)),
+])
+def test_input_size_comes_from_the_test_pipeline(pipeline, size):
+    assert input_size_from_pipeline(pipeline) == size
+
+
+def test_no_gradient_is_left_behind():
+    model = HandCountedModel().eval()
+    model_complexity(model, (3, 2, 2))
+    assert all(p.grad is None for p in model.parameters()) and torch.is_grad_enabled()
