@@ -52,7 +52,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def evaluate(cfg: Config, args: argparse.Namespace, predictions: str):
-    """Run the test as tools/test.py does, dumping the predictions; returns them, the classes and the attack."""
+    """Run the test as tools/test.py does, dumping the predictions; returns them, the classes, the attack and the
+    metrics of the config's evaluator."""
     cfg = apply_common_args(cfg, args)
     cfg.load_from = args.ckpt_or_result
     overrides = dict(eps=args.eps, steps=args.steps, step_size=args.step_size, **args.attack_cfg)
@@ -60,9 +61,9 @@ def evaluate(cfg: Config, args: argparse.Namespace, predictions: str):
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
     cfg.test_evaluator = [*evaluators, dict(type='DumpResults', out_file_path=predictions)]
     runner = Runner.from_cfg(cfg)
-    runner.test()
+    metrics = runner.test()
     classes = runner.test_dataloader.dataset.metainfo.get('classes')
-    return mmengine.load(predictions), classes, cfg.test_cfg.attack if adversarial else None
+    return mmengine.load(predictions), classes, cfg.test_cfg.attack if adversarial else None, metrics
 
 
 def dataset_classes(cfg: Config):
@@ -81,12 +82,14 @@ def main() -> None:
     if args.ckpt_or_result.endswith('.pkl'):
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
-        results, classes, attack = mmengine.load(args.ckpt_or_result), dataset_classes(cfg), None
+        results, classes, attack, metrics = mmengine.load(args.ckpt_or_result), dataset_classes(cfg), None, None
     else:
-        results, classes, attack = evaluate(cfg, args, osp.join(args.out_dir, 'predictions.pkl'))
+        results, classes, attack, metrics = evaluate(cfg, args, osp.join(args.out_dir, 'predictions.pkl'))
     if not classes:
         raise ValueError(f'{args.config}: the test dataset has no class names (metainfo "classes")')
     report = per_class_report(results, display_class_names(classes, cfg), attack)
+    if metrics is not None:
+        report['test_metrics'] = metrics  # what the config's evaluator reported in the same run
     atomic_write_json(osp.join(args.out_dir, 'per_class_accuracy.json'), report, indent=1)
     for name in ('clean', 'robust'):
         if name in report:
