@@ -13,6 +13,7 @@ label is known for an arbitrary image) and draws clean | adversarial | perturbat
 import argparse
 import os.path as osp
 
+from mmengine.config import DictAction
 from mmengine.visualization import Visualizer
 
 from mmpart.apis import attack_image, inference_model, inference_parts, init_model
@@ -35,6 +36,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show', action='store_true', help='also show the pictures in a window')
     parser.add_argument('--min-side', type=int, default=MIN_SIDE, help='upscale images shorter than this (px)')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings (e.g. the data_root whose part_ids.json names the classes)')
     return parser.parse_args()
 
 
@@ -47,7 +50,7 @@ def save(picture, path: str, show: bool) -> None:
 
 def main() -> None:
     args = parse_args()
-    model = init_model(args.config, args.checkpoint, device=args.device)
+    model = init_model(args.config, args.checkpoint, device=args.device, cfg_options=args.cfg_options)
     stem = osp.splitext(osp.basename(args.img))[0]
     prediction = inference_model(model, args.img, topk=args.topk)
     print(f'{args.img}: top-{len(prediction.labels)}')
