@@ -6,7 +6,7 @@ for MPM the bypass (:attr:`MPMClassifier.bypass_prefixes`, what ``mpm_to_cls.py`
 nor counted, so a deployed MPM and the plain classifier of the same backbone give identical numbers.
 """
 from dataclasses import asdict, dataclass
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -97,11 +97,12 @@ def _readable(count: int) -> str:
     return str(count)
 
 
-def complexity_table(results: Sequence[GraphComplexity]) -> str:
-    """Markdown table: graph, input, FLOPs, parameters, activations (G/M/K units)."""
-    rows = [[r.graph, 'x'.join(map(str, r.input_shape)), _readable(r.flops), _readable(r.params),
-             _readable(r.activations)] for r in results]
-    return markdown_table(['graph', 'input', 'FLOPs', 'params', 'activations'], rows)
+def complexity_table(results: Dict[str, Sequence[GraphComplexity]]) -> str:
+    """Markdown table, one row per graph of each config: config, graph, input, FLOPs, parameters, activations
+    (G/M/K units)."""
+    rows = [[config, r.graph, 'x'.join(map(str, r.input_shape)), _readable(r.flops), _readable(r.params),
+             _readable(r.activations)] for config, graphs in results.items() for r in graphs]
+    return markdown_table(['config', 'graph', 'input', 'FLOPs', 'params', 'activations'], rows)
 
 
 def input_size_from_pipeline(pipeline: Sequence[dict], default: int = 224) -> Tuple[int, int]:

@@ -3,7 +3,7 @@
 A run is given as its json log (``<work_dir>/<timestamp>/vis_data/<timestamp>.json``) or its work dir
 (the latest log in it). The default curves are those of mmpart's runs: ``loss`` / ``loss_cls``, the per-scale
 part losses ``loss_part_s*``, the part accuracy ``acc_part``, clean and robust validation accuracy and the
-learning rate; each metric gets its own axes and each run one colour in all of them.
+learning rate (and the usual losses and mAP / mIoU of mmdet and mmseg runs); each metric gets its own axes and each run one colour in all of them.
 """
 import glob
 import os.path as osp
@@ -18,9 +18,11 @@ from mmpart.evaluation.tables import markdown_table
 __all__ = ['DEFAULT_KEY_PATTERNS', 'RunLog', 'load_run', 'curve_keys', 'plot_curves', 'train_time', 'summary_rows',
            'summary_table']
 
-# regular expressions of the metrics plotted by default, in this order
+# regular expressions of the metrics plotted by default, in this order: classifiers and MPM, then the
+# losses and validation metrics of mmdet's Mask R-CNN and mmseg's segmentors
 DEFAULT_KEY_PATTERNS = (r'loss', r'loss_cls', r'loss_part_s\d+', r'acc_part', r'accuracy/top1',
-                        r'accuracy/robust_top1', r'lr')
+                        r'accuracy/robust_top1', r'loss_rpn_cls', r'loss_rpn_bbox', r'loss_bbox', r'loss_mask',
+                        r'decode\.loss_\w+', r'coco/bbox_mAP', r'coco/segm_mAP', r'mIoU', r'lr')
 
 
 class RunLog:
@@ -132,14 +134,15 @@ def train_time(run: RunLog) -> Dict[str, float]:
 
 
 def summary_rows(runs: Sequence[RunLog], keys: Sequence[str]) -> Tuple[List[str], List[list]]:
-    """Header and rows of a table with the last and best value (max for accuracies, else min) of each key."""
+    """Header and rows of a table with the last and best value (max for accuracy, mAP and mIoU, else min) of
+    each key."""
     header = ['run'] + [f'{key} {which}' for key in keys for which in ('last', 'best')]
     rows = []
     for run in runs:
         row: list = [run.name]
         for key in keys:
             _, ys = run.curve(key)
-            best = (ys.max() if 'acc' in key else ys.min()) if len(ys) else None
+            best = (ys.max() if re.search(r'acc|top\d|mAP|mIoU', key) else ys.min()) if len(ys) else None
             row += [float(ys[-1]) if len(ys) else None, None if best is None else float(best)]
         rows.append(row)
     return header, rows

@@ -16,24 +16,20 @@ REPO = Path(__file__).resolve().parents[2]
 TOOL = str(REPO / 'tools' / 'analysis_tools' / 'get_flops.py')
 
 
-def get_flops(monkeypatch, tmp_path, config: str) -> dict:
-    out = tmp_path / (Path(config).stem + '.json')
-    monkeypatch.setattr(sys, 'argv', [TOOL, config, '--out', str(out)])
-    runpy.run_path(TOOL, run_name='__main__')
-    return {g['graph']: g for g in json.loads(out.read_text())['graphs']}
-
-
 def test_deployed_mpm_prints_the_numbers_of_the_plain_classifier(monkeypatch, tmp_path, capsys):
-    mpm = get_flops(monkeypatch, tmp_path, str(REPO / 'configs' / 'mpm' / 'mpm_r18_synthetic.py'))
-    plain = get_flops(monkeypatch, tmp_path, str(REPO / 'configs' / 'baseline' / 'baseline_r18_synthetic.py'))
-    assert list(plain) == ['deployed']
-    assert mpm['deployed'] == plain['deployed']
-    assert mpm['deployed']['input_shape'] == [3, 64, 64]  # the test pipeline's crop
-    training = mpm['training (with bypass)']
-    assert training['params'] > mpm['deployed']['params'] and training['flops'] > mpm['deployed']['flops']
-    printed = capsys.readouterr().out.split('configs/baseline')
-    deployed_row = next(line for line in printed[1].splitlines() if line.startswith('| deployed'))
-    assert deployed_row in printed[0]  # the same printed row for both configs
+    mpm, plain = (str(REPO / 'configs' / family / f'{family}_r18_synthetic.py') for family in ('mpm', 'baseline'))
+    out = tmp_path / 'flops.json'
+    monkeypatch.setattr(sys, 'argv', [TOOL, mpm, plain, '--out', str(out)])
+    runpy.run_path(TOOL, run_name='__main__')
+    graphs = {entry['config']: {g['graph']: g for g in entry['graphs']} for entry in json.loads(out.read_text())}
+    assert list(graphs[plain]) == ['deployed']
+    assert graphs[mpm]['deployed'] == graphs[plain]['deployed']
+    assert graphs[mpm]['deployed']['input_shape'] == [3, 64, 64]  # the test pipeline's crop
+    training = graphs[mpm]['training (with bypass)']
+    assert training['params'] > graphs[mpm]['deployed']['params']
+    assert training['flops'] > graphs[mpm]['deployed']['flops']
+    rows = [line.split(' | ', 1)[1] for line in capsys.readouterr().out.splitlines() if '| deployed |' in line]
+    assert len(rows) == 2 and rows[0] == rows[1]  # the same printed numbers for both configs
 
 
 class TupleConv(nn.Conv2d):
