@@ -3,7 +3,8 @@
 A run is given as its json log (``<work_dir>/<timestamp>/vis_data/<timestamp>.json``) or its work dir
 (the latest log in it). The default curves are those of mmpart's runs: ``loss`` / ``loss_cls``, the per-scale
 part losses ``loss_part_s*``, the part accuracy ``acc_part``, clean and robust validation accuracy and the
-learning rate (and the usual losses and mAP / mIoU of mmdet and mmseg runs); each metric gets its own axes and each run one colour in all of them.
+learning rate (and the usual losses and mAP / mIoU of mmdet and mmseg runs); each metric gets its own axes and
+each run one colour in all of them.
 """
 import glob
 import os.path as osp

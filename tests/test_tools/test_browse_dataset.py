@@ -25,8 +25,10 @@ def views(root: Path) -> dict:
     return dict(
         classification=(str(REPO / 'configs' / 'mpm' / 'mpm_r18_synthetic.py'), 'train',
                         [f'train_dataloader.dataset.data_root={root}/']),
-        segmentation=(str(TINY / 'fpn_r18_tiny_pinpp.py'), 'train', [f'train_dataloader.dataset.data_root={converted}']),
-        instances=(str(TINY / 'mask-rcnn_r18_tiny_pinpp.py'), 'val', [f'val_dataloader.dataset.data_root={converted}']))
+        segmentation=(str(TINY / 'fpn_r18_tiny_pinpp.py'), 'train',
+                      [f'train_dataloader.dataset.data_root={converted}']),
+        instances=(str(TINY / 'mask-rcnn_r18_tiny_pinpp.py'), 'val',
+                   [f'val_dataloader.dataset.data_root={converted}']))
 
 
 @pytest.mark.parametrize('view', ['classification', 'segmentation', 'instances'])
