@@ -28,9 +28,9 @@ MIM_FILES = ('configs', 'tools', 'demo', 'model-index.yml')
 def add_mim_extension() -> None:
     """Put configs, tools, demo and the model index into ``mmpart/.mim`` for OpenMMLab's ``mim``.
 
-    Copied for wheels and sdists (``pip install .``, ``python -m build``); symlinked for a legacy
-    ``python setup.py develop``. PEP 660 editable installs (``pip install -e .``) get nothing: mim looks
-    for the package directory in site-packages, which such an install does not create (see README).
+    Copied for wheels and sdists (``pip install .``, ``python -m build``), symlinked for ``setup.py develop``.
+    mim looks for them in ``site-packages/mmpart/.mim``, which editable installs (``pip install -e .``, and
+    ``setup.py develop``, which setuptools >= 80 runs as one) do not create: mim needs a regular install.
     """
     if 'develop' in sys.argv:
         mode = 'symlink'
