@@ -15,6 +15,8 @@ from mmpretrain.evaluation import ConfusionMatrix
 
 from mmpart.evaluation.tables import markdown_table
 
+from .figure_io import pyplot, save_figure
+
 __all__ = ['prediction_labels', 'per_class_report', 'per_class_table', 'plot_per_class', 'plot_confusion_matrix']
 
 
@@ -76,12 +78,7 @@ def per_class_table(report: dict) -> str:
 def plot_per_class(report: dict, out_file: str, max_named: int = 60) -> None:
     """Per-class accuracy, clean and robust side by side, written atomically: horizontal bars with the class
     names for up to ``max_named`` classes, else each series sorted (the spread over classes)."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    from mmpart.utils import atomic_write
-
+    plt = pyplot()
     classes = report['classes']
     series = [(name, [v or 0.0 for v in report[name]['per_class_accuracy']]) for name in ('clean', 'robust')
               if name in report]
@@ -106,22 +103,13 @@ def plot_per_class(report: dict, out_file: str, max_named: int = 60) -> None:
         ax.grid(alpha=0.3)
     ax.legend(loc='lower right')
     fig.tight_layout()
-    with atomic_write(out_file) as f:
-        fig.savefig(f, format='png', dpi=110)
-    plt.close(fig)
+    save_figure(fig, out_file)
 
 
 def plot_confusion_matrix(matrix: Sequence[Sequence[int]], classes: Sequence[str], out_file: str,
                           include_values: bool = False, cmap: str = 'viridis') -> None:
     """mmpretrain's confusion-matrix plot, written atomically."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    from mmpart.utils import atomic_write
-
+    pyplot()  # headless backend before mmpretrain's plot imports pyplot
     fig = ConfusionMatrix.plot(torch.tensor(matrix), include_values=include_values, cmap=cmap, classes=list(classes),
                                show=False)
-    with atomic_write(out_file) as f:
-        fig.savefig(f, format='png', dpi=110, bbox_inches='tight')
-    plt.close(fig)
+    save_figure(fig, out_file)

@@ -16,6 +16,8 @@ from mmpretrain.utils import load_json_log
 
 from mmpart.evaluation.tables import markdown_table
 
+from .figure_io import pyplot, save_figure
+
 __all__ = ['DEFAULT_KEY_PATTERNS', 'RunLog', 'load_run', 'curve_keys', 'plot_curves', 'train_time', 'summary_rows',
            'summary_table']
 
@@ -90,12 +92,7 @@ def curve_keys(runs: Sequence[RunLog], keys: Optional[Sequence[str]] = None) -> 
 def plot_curves(runs: Sequence[RunLog], keys: Sequence[str], out_file: str, title: Optional[str] = None,
                 columns: int = 3) -> None:
     """One axes per metric, one line per run (same colour in every axes), written atomically to ``out_file``."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    from mmpart.utils import atomic_write
-
+    plt = pyplot()
     columns = min(columns, len(keys))
     rows = -(-len(keys) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.2 * rows), squeeze=False)
@@ -119,9 +116,7 @@ def plot_curves(runs: Sequence[RunLog], keys: Sequence[str], out_file: str, titl
     if title:
         fig.suptitle(title, y=1.02)
     fig.tight_layout(rect=(0, 0, 1, 0.93))
-    with atomic_write(out_file) as f:
-        fig.savefig(f, format=osp.splitext(out_file)[1][1:] or 'png', dpi=110, bbox_inches='tight')
-    plt.close(fig)
+    save_figure(fig, out_file)
 
 
 def train_time(run: RunLog) -> Dict[str, float]:

@@ -13,10 +13,9 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 
-from mmpart.apis import object_names_of_config
-from mmpart.registry import DATASETS, MODELS
+from mmpart.apis import init_model, object_names_of_config
+from mmpart.registry import DATASETS
 from mmpart.utils import register_all_modules
 from mmpart.visualization import MIN_SIDE, draw_parts, part_model_kind, predict_parts, readable_class_names
 
@@ -43,12 +42,9 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    cfg.model.setdefault('backbone', {})['init_cfg'] = None
+    model = init_model(cfg, args.checkpoint, device=args.device)
     with DefaultScope.overwrite_default_scope('mmpart'):
-        model = MODELS.build(cfg.model)
         dataset = DATASETS.build(cfg[f'{args.split}_dataloader'].dataset)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.to(args.device).eval()
     kind = part_model_kind(model)
     meta = dataset.metainfo
     classes = meta.get('part_classes') if kind == 'bypass' else meta['classes']
