@@ -50,9 +50,10 @@ def test_results_without_trained_weights_are_marked_as_reference(metafiles):
     for path, meta in metafiles.items():
         for model in meta['Models']:
             assert model.get('Weights') in ('', None) or str(model['Weights']).startswith('http'), model['Name']
-            if not model.get('Weights'):
-                for result in model.get('Results') or []:
-                    assert 'Reference' in result, f'{path}: {model["Name"]} lists numbers it has no weights for'
+            if not model.get('Weights') and model.get('Results'):
+                # marked on each result, and in the metadata that `mim search` shows
+                assert all('Reference' in result for result in model['Results']), model['Name']
+                assert 'Reference Results' in model['Metadata'], f'{path}: {model["Name"]}: no reference note'
 
 
 @pytest.fixture(scope='module')
