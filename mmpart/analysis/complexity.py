@@ -1,9 +1,11 @@
 """FLOPs, parameters and activations of a model as deployed and, for models with a part bypass, of the
 training graph (bypass included), counted by mmengine's analyzers (``mmengine.analysis``, fvcore's counters).
 
-"Deployed" is the inference graph, ``model(inputs, mode='tensor')``, with the parameters a deployment keeps:
-for MPM the bypass (:attr:`MPMClassifier.bypass_prefixes`, what ``mpm_to_cls.py`` strips) is neither run
-nor counted, so a deployed MPM and the plain classifier of the same backbone give identical numbers.
+"Deployed" is the inference graph, ``model(inputs, mode='tensor')``. Parameters are those of the modules that
+graph runs, as traced: modules whose outputs nothing reads are left out (the tracer drops them) and so are
+their parameters. For MPM that is the bypass and the backbone outputs only the bypass reads (e.g. ConvNeXt's
+``norm1``/``norm2``), what ``mpm_to_cls.py`` strips, so a deployed MPM and the plain classifier of the same
+backbone give identical numbers. Each graph lists the modules with parameters it leaves out.
 """
 from dataclasses import asdict, dataclass
 from typing import Callable, Dict, List, Sequence, Tuple
@@ -26,6 +28,7 @@ class GraphComplexity:
     flops: int
     params: int
     activations: int
+    not_run: Tuple[str, ...] = ()
     table: str = ''
 
     def to_dict(self) -> dict:
@@ -33,17 +36,18 @@ class GraphComplexity:
         out = asdict(self)
         out.pop('table')
         out['input_shape'] = list(self.input_shape)
+        out['not_run'] = list(self.not_run)
         return out
 
 
 class _Graph(nn.Module):
-    """Runs ``forward_fn`` on a model while exposing only ``kept`` children to the counters, so that
-    parameters of modules a graph does not keep (a stripped bypass) are not counted."""
+    """Runs ``forward_fn`` on a model whose children (but the data preprocessor) it holds, for the counters."""
 
-    def __init__(self, model: nn.Module, forward_fn: Callable[[torch.Tensor], object], kept: Sequence[str]) -> None:
+    def __init__(self, model: nn.Module, forward_fn: Callable[[torch.Tensor], object]) -> None:
         super().__init__()
-        for name in kept:
-            self.add_module(name, getattr(model, name))
+        for name, child in model.named_children():
+            if name != 'data_preprocessor':
+                self.add_module(name, child)
         self._forward_fn = forward_fn
 
     def forward(self, inputs: torch.Tensor):
@@ -66,9 +70,13 @@ def _count(graph: nn.Module, name: str, input_shape: Tuple[int, ...], with_table
     inputs = (torch.zeros(1, *input_shape, device=next(graph.parameters()).device), )
     flops = FlopAnalyzer(graph, inputs).uncalled_modules_warnings(False)
     activations = ActivationAnalyzer(graph, inputs).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+    counts = parameter_count(graph)
+    unused = sorted(m for m in flops.uncalled_modules() if counts.get(m, 0) > 0)
+    not_run = tuple(m for m in unused if not any(m.startswith(f'{other}.') for other in unused))
     table = complexity_stats_table(flops=flops, activations=activations, show_param_shapes=False) if with_table else ''
-    return GraphComplexity(name, tuple(input_shape), int(flops.total()), int(parameter_count(graph)['']),
-                           int(activations.total()), table)
+    params = counts[''] - sum(counts[m] for m in not_run)
+    return GraphComplexity(name, tuple(input_shape), int(flops.total()), int(params), int(activations.total()),
+                           not_run, table)
 
 
 @torch.no_grad()
@@ -76,17 +84,13 @@ def model_complexity(model: nn.Module, input_shape: Tuple[int, int, int],
                      with_table: bool = False) -> List[GraphComplexity]:
     """Complexity of ``model`` (an mmengine ``BaseModel``, in eval mode) for one C×H×W input.
 
-    Returns the ``deployed`` graph and, if the model has a part bypass (``bypass_prefixes`` and a
-    ``part_head``), the ``training`` graph with the bypass. The data preprocessor is not counted
-    (as in mmpretrain's ``get_flops.py``).
+    Returns the ``deployed`` graph and, if the model has a part bypass (``part_head``), the ``training`` graph
+    with the bypass. The data preprocessor is not counted (as in mmpretrain's ``get_flops.py``).
     """
-    children = [name for name, _ in model.named_children() if name != 'data_preprocessor']
-    bypass = tuple(p.rstrip('.') for p in getattr(model, 'bypass_prefixes', ()))
-    deployed = _Graph(model, lambda x: model(x, mode='tensor'), [n for n in children if n not in bypass])
-    results = [_count(deployed, 'deployed', input_shape, with_table)]
-    if bypass and hasattr(model, 'part_head'):
-        results.append(_count(_Graph(model, _training_forward(model), children), 'training (with bypass)',
-                              input_shape, with_table))
+    results = [_count(_Graph(model, lambda x: model(x, mode='tensor')), 'deployed', input_shape, with_table)]
+    if getattr(model, 'part_head', None) is not None:
+        results.append(_count(_Graph(model, _training_forward(model)), 'training (with bypass)', input_shape,
+                              with_table))
     return results
 
 
@@ -99,10 +103,11 @@ def _readable(count: int) -> str:
 
 def complexity_table(results: Dict[str, Sequence[GraphComplexity]]) -> str:
     """Markdown table, one row per graph of each config: config, graph, input, FLOPs, parameters, activations
-    (G/M/K units)."""
+    (G/M/K units) and the modules with parameters the graph does not run."""
     rows = [[config, r.graph, 'x'.join(map(str, r.input_shape)), _readable(r.flops), _readable(r.params),
-             _readable(r.activations)] for config, graphs in results.items() for r in graphs]
-    return markdown_table(['config', 'graph', 'input', 'FLOPs', 'params', 'activations'], rows)
+             _readable(r.activations), ', '.join(r.not_run) or '-']
+            for config, graphs in results.items() for r in graphs]
+    return markdown_table(['config', 'graph', 'input', 'FLOPs', 'params', 'activations', 'not run'], rows)
 
 
 def input_size_from_pipeline(pipeline: Sequence[dict], default: int = 224) -> Tuple[int, int]:

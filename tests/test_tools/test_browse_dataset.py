@@ -1,5 +1,6 @@
 """tools/visualization/browse_dataset.py draws samples after the pipeline for the PIN++ classification, mmseg and
 COCO views; the drawn parts are the sample's mask, in its parts' colours."""
+import inspect
 import os.path as osp
 import runpy
 import sys
@@ -20,15 +21,28 @@ TOOL = str(REPO / 'tools' / 'visualization' / 'browse_dataset.py')
 TINY = REPO / 'tests' / 'test_partseg' / 'configs'
 
 
+NUM_PARTS = 21  # the session's synthetic set: 6 classes
+
+
+def class_count(split: str, dataset_type: str, num_classes: int) -> list:
+    """The dataset's ``num_classes`` option where the PIN++ datasets check it against part_ids.json (their
+    default is the full PIN++ count); nothing where they do not take it."""
+    register_all_modules()
+    accepted = inspect.signature(DATASETS.get(dataset_type).__init__).parameters
+    return [f'{split}_dataloader.dataset.num_classes={num_classes}'] if 'num_classes' in accepted else []
+
+
 def views(root: Path) -> dict:
     converted = f'{root}/converted/'
     return dict(
         classification=(str(REPO / 'configs' / 'mpm' / 'mpm_r18_synthetic.py'), 'train',
                         [f'train_dataloader.dataset.data_root={root}/']),
         segmentation=(str(TINY / 'fpn_r18_tiny_pinpp.py'), 'train',
-                      [f'train_dataloader.dataset.data_root={converted}']),
+                      [f'train_dataloader.dataset.data_root={converted}',
+                       *class_count('train', 'PINPPSegDataset', NUM_PARTS + 1)]),
         instances=(str(TINY / 'mask-rcnn_r18_tiny_pinpp.py'), 'val',
-                   [f'val_dataloader.dataset.data_root={converted}']))
+                   [f'val_dataloader.dataset.data_root={converted}', 'val_dataloader.dataset.with_objects=False',
+                    *class_count('val', 'PINPPCocoDataset', NUM_PARTS)]))
 
 
 @pytest.mark.parametrize('view', ['classification', 'segmentation', 'instances'])

@@ -23,12 +23,14 @@ def test_deployed_mpm_prints_the_numbers_of_the_plain_classifier(monkeypatch, tm
     runpy.run_path(TOOL, run_name='__main__')
     graphs = {entry['config']: {g['graph']: g for g in entry['graphs']} for entry in json.loads(out.read_text())}
     assert list(graphs[plain]) == ['deployed']
-    assert graphs[mpm]['deployed'] == graphs[plain]['deployed']
+    numbers = ('input_shape', 'flops', 'params', 'activations')
+    assert [graphs[mpm]['deployed'][k] for k in numbers] == [graphs[plain]['deployed'][k] for k in numbers]
+    assert graphs[mpm]['deployed']['not_run'] == ['part_head'] and graphs[plain]['deployed']['not_run'] == []
     assert graphs[mpm]['deployed']['input_shape'] == [3, 64, 64]  # the test pipeline's crop
     training = graphs[mpm]['training (with bypass)']
     assert training['params'] > graphs[mpm]['deployed']['params']
     assert training['flops'] > graphs[mpm]['deployed']['flops']
-    rows = [line.split(' | ', 1)[1] for line in capsys.readouterr().out.splitlines() if '| deployed |' in line]
+    rows = [line.split(' | ')[1:6] for line in capsys.readouterr().out.splitlines() if '| deployed |' in line]
     assert len(rows) == 2 and rows[0] == rows[1]  # the same printed numbers for both configs
 
 
@@ -52,13 +54,13 @@ class BypassConv(nn.Conv2d):
 
 class HandCountedModel(nn.Module):
     """3×2×2 input → 1×1 conv 3→4 (48 MACs, 16 params) → linear 16→2 (32 MACs, 34 params); the bypass is a
-    1×1 conv 4→5 on the backbone's features (80 MACs, 25 params)."""
-    bypass_prefixes = ('part_head.', )
+    1×1 conv 4→5 on the backbone's features (80 MACs, 25 params); ``spare`` (12 params) is never run."""
     with_neck = False
 
     def __init__(self):
         super().__init__()
         self.backbone, self.head, self.part_head = TupleConv(3, 4, 1), FlattenLinear(16, 2), BypassConv(4, 5, 1)
+        self.spare = nn.Linear(3, 3)
 
     def extract_feat(self, inputs, stage='neck'):
         return self.backbone(inputs)
@@ -69,15 +71,16 @@ class HandCountedModel(nn.Module):
 
 def test_counts_match_a_hand_computed_model():
     deployed, training = model_complexity(HandCountedModel().eval(), (3, 2, 2))
-    assert (deployed.flops, deployed.params) == (48 + 32, 16 + 34)
-    assert (training.flops, training.params) == (48 + 32 + 80, 16 + 34 + 25)  # the backbone runs once
+    assert (deployed.flops, deployed.params, deployed.not_run) == (48 + 32, 16 + 34, ('part_head', 'spare'))
+    # the backbone runs once for the classifier and the bypass
+    assert (training.flops, training.params, training.not_run) == (48 + 32 + 80, 16 + 34 + 25, ('spare', ))
 
 
 def test_a_model_without_bypass_has_only_the_deployed_graph():
     model = HandCountedModel().eval()
-    model.bypass_prefixes = ()
+    del model.part_head
     (deployed, ) = model_complexity(model, (3, 2, 2))
-    assert deployed.params == sum(p.numel() for p in model.parameters())  # nothing is left out
+    assert (deployed.params, deployed.not_run) == (16 + 34, ('spare', ))
 
 
 @pytest.mark.parametrize('pipeline, size', [
