@@ -54,6 +54,13 @@ step "8/8 part visualisations: MPM bypass and Mask R-CNN"
 "$py" tools/analysis_tools/visualize_parts.py "$det_cfg" "$det_ckpt" --split val --out-dir "$out/vis/mask_rcnn" \
   --num 6 --score-thr 0.3
 
+step "extra: FLOPs and parameters, deployed MPM = plain classifier -> $out/report/flops.{md,json}"
+"$py" tools/analysis_tools/get_flops.py "$mpm_cfg" "$baseline_cfg" --out "$out/report/flops.json"
+
+step "extra: training curves -> $out/report/training_curves{,_mask_rcnn}.png"
+"$py" tools/analysis_tools/analyze_logs.py plot_curve "$out/baseline" "$out/mpm" --out "$out/report/training_curves.png"
+"$py" tools/analysis_tools/analyze_logs.py plot_curve "$out/mask_rcnn" --out "$out/report/training_curves_mask_rcnn.png"
+
 step "done"
 cat "$out/report/robustness_report.md"
 echo

@@ -1,24 +1,37 @@
-"""GT vs predicted part masks of a part segmentor, a part detector or a classifier's part bypass.
+"""Readable pictures of part masks: GT vs predictions of segmentors, detectors and part bypasses, and the
+samples of PIN++ datasets after their pipelines.
 
-Drawing is done by the upstream visualizers: mmseg's ``SegLocalVisualizer`` for part maps (segmentors
-and bypasses, part names written on the masks) and mmdet's ``DetLocalVisualizer`` for part instances.
-Each PNG shows the ground truth on the left and the prediction on the right.
+Masks and boxes are drawn with mmengine's ``Visualizer`` primitives; small images are upscaled (masks by
+pixel repetition), part names go into a legend beside the image rather than over it, and every part id
+has one colour (:func:`~mmpart.visualization.part_palette.part_colour`) in every picture and run.
 """
-from typing import List, Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import mmcv
 import numpy as np
 import torch
 from mmdet.models.detectors import BaseDetector
-from mmdet.visualization import DetLocalVisualizer
 from mmengine.dataset import pseudo_collate
 from mmengine.structures import PixelData
 from mmengine.visualization import Visualizer
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.structures import SegDataSample
-from mmseg.visualization import SegLocalVisualizer
 
-__all__ = ['PART_MODEL_KINDS', 'part_model_kind', 'build_part_visualizer', 'predict_parts', 'draw_parts']
+from .figures import (
+    MIN_SIDE,
+    hstack,
+    legend_panel,
+    upscale_factor,
+    upscale_image,
+    upscale_mask,
+    with_caption,
+    write_png,
+)
+from .part_palette import part_colour
+
+__all__ = ['PART_MODEL_KINDS', 'PartLayer', 'part_model_kind', 'predict_parts', 'layer_of', 'draw_layer',
+           'part_figure', 'draw_parts', 'packed_image', 'readable_class_names']
 
 PART_MODEL_KINDS = ('segmentor', 'detector', 'bypass')
 
@@ -33,19 +46,6 @@ def part_model_kind(model: torch.nn.Module) -> str:
         return 'bypass'
     raise TypeError(f'{type(model).__name__} predicts no parts: expected an mmseg segmentor, an mmdet detector '
                     'or a classifier with a part bypass (predict_parts)')
-
-
-def build_part_visualizer(kind: str, classes: Sequence[str], palette: Optional[Sequence] = None,
-                          alpha: float = 0.6, name: str = 'part_visualizer') -> Visualizer:
-    """The upstream visualizer for ``kind`` with the part names as its classes."""
-    if palette is None or len(palette) < len(classes):
-        palette = [tuple(c) for c in np.random.RandomState(42).randint(0, 256, (len(classes), 3)).tolist()]
-    if kind == 'detector':
-        visualizer = DetLocalVisualizer.get_instance(name, alpha=alpha)
-    else:
-        visualizer = SegLocalVisualizer.get_instance(name, alpha=alpha)
-    visualizer.dataset_meta = dict(classes=tuple(classes), palette=list(palette))
-    return visualizer
 
 
 @torch.no_grad()
@@ -71,21 +71,146 @@ def predict_parts(model: torch.nn.Module, kind: str, samples: List[dict]) -> lis
     return results
 
 
-def draw_parts(visualizer: Visualizer, kind: str, sample, packed_inputs: torch.Tensor, out_file: str,
-               score_thr: float = 0.3) -> None:
-    """Save GT | prediction of one sample to ``out_file``.
+@dataclass
+class PartLayer:
+    """What to draw over one image: a map of class indices and/or instances (class indices, boxes, masks)."""
+    part_map: Optional[np.ndarray] = None
+    labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    bboxes: Optional[np.ndarray] = None
+    masks: Optional[np.ndarray] = None
+
+    def upscaled(self, factor: int) -> 'PartLayer':
+        """The layer on an image ``factor`` times larger (maps and masks by pixel repetition)."""
+        return PartLayer(None if self.part_map is None else upscale_mask(self.part_map, factor), self.labels,
+                         None if self.bboxes is None else self.bboxes * factor,
+                         None if self.masks is None else upscale_mask(self.masks, factor))
+
+    def fitted(self, height: int, width: int) -> 'PartLayer':
+        """The layer resized (nearest) to an image of ``height`` × ``width``: test pipelines load the ground
+        truth at the original size after resizing the image."""
+        shape = next((a.shape[-2:] for a in (self.part_map, self.masks) if a is not None and a.size), None)
+        if shape is None or tuple(shape) == (height, width):
+            return self
+        rows = np.minimum((np.arange(height) + 0.5) * shape[0] / height, shape[0] - 1).astype(int)
+        cols = np.minimum((np.arange(width) + 0.5) * shape[1] / width, shape[1] - 1).astype(int)
+        scale = np.array([width / shape[1], height / shape[0]] * 2, np.float32)
+        return PartLayer(None if self.part_map is None else self.part_map[rows][:, cols], self.labels,
+                         None if self.bboxes is None else self.bboxes * scale,
+                         None if self.masks is None else self.masks[:, rows][:, :, cols])
+
+    def class_indices(self, num_classes: int) -> Set[int]:
+        """Class indices drawn (background 0 of part maps and out-of-range values such as the ignore
+        index excluded)."""
+        found = set(int(i) for i in self.labels)
+        if self.part_map is not None:
+            found |= set(int(i) for i in np.unique(self.part_map) if 0 < i < num_classes)
+        return {i for i in found if i < num_classes}
+
+
+def _numpy(value) -> np.ndarray:
+    value = getattr(value, 'tensor', value)  # mmdet box types
+    if hasattr(value, 'to_ndarray'):  # mmdet BitmapMasks / PolygonMasks
+        return value.to_ndarray()
+    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
+
+
+def layer_of(sample, prefix: str, score_thr: float = 0.3) -> PartLayer:
+    """The ``gt`` or ``pred`` layer of a classification, mmseg or mmdet data sample (empty if absent);
+    predicted instances below ``score_thr`` are dropped."""
+    layer = PartLayer()
+    if f'{prefix}_sem_seg' in sample:
+        layer.part_map = _numpy(sample.get(f'{prefix}_sem_seg').data)[0].astype(np.int64)
+    if f'{prefix}_instances' in sample:
+        instances = sample.get(f'{prefix}_instances')
+        if 'scores' in instances:
+            instances = instances[instances.scores > score_thr]
+        layer.labels = _numpy(instances.labels).astype(np.int64)
+        if 'bboxes' in instances:
+            layer.bboxes = _numpy(instances.bboxes).astype(np.float32).reshape(-1, 4)
+        if 'masks' in instances and len(layer.labels):
+            layer.masks = _numpy(instances.masks).astype(bool)
+    return layer
+
+
+def draw_layer(image: np.ndarray, layer: PartLayer, colour_offset: int = 0, alpha: float = 0.6) -> np.ndarray:
+    """``image`` (RGB) with the layer's parts in their colours (class index + ``colour_offset`` = part id).
+
+    No text is drawn on the image: names belong in the legend (:func:`part_figure`).
+    """
+    visualizer = Visualizer.get_instance('mmpart_part_layers')
+    visualizer.set_image(image)
+    if layer.part_map is not None:
+        ids = sorted(i for i in np.unique(layer.part_map) if i > 0)
+        if ids:
+            visualizer.draw_binary_masks(np.stack([layer.part_map == i for i in ids]),
+                                         colors=[part_colour(i + colour_offset) for i in ids], alphas=alpha)
+    colours = [part_colour(int(label) + colour_offset) for label in layer.labels]
+    if layer.masks is not None and len(layer.masks):
+        visualizer.draw_binary_masks(layer.masks, colors=colours, alphas=alpha)
+    if layer.bboxes is not None and len(layer.bboxes):
+        visualizer.draw_bboxes(layer.bboxes, edge_colors=colours, line_widths=2, alpha=0.9)
+    return visualizer.get_image()
+
+
+def part_figure(image: np.ndarray, layers: Sequence[Tuple[str, PartLayer]], classes: Sequence[str],
+                colour_offset: int = 0, alpha: float = 0.6, min_side: int = MIN_SIDE,
+                legend_title: str = 'parts') -> np.ndarray:
+    """One panel per ``(caption, layer)`` over the same image, side by side, and a legend of every class
+    drawn in any of them. Images shorter than ``min_side`` are upscaled first. Returns RGB uint8."""
+    factor = upscale_factor(*image.shape[:2], min_side)
+    big = upscale_image(np.ascontiguousarray(image, np.uint8), factor)
+    panels, drawn = [], set()
+    for caption, layer in layers:
+        layer = layer.fitted(*image.shape[:2]).upscaled(factor)
+        panels.append(with_caption(draw_layer(big, layer, colour_offset, alpha), caption))
+        drawn |= layer.class_indices(len(classes))
+    entries = [(classes[i], part_colour(i + colour_offset)) for i in sorted(drawn)]
+    panels.append(legend_panel(entries, panels[0].shape[0], legend_title if entries else f'no {legend_title}'))
+    return hstack(panels)
+
+
+def readable_class_names(classes: Sequence[str], object_names: Optional[Dict[str, str]]) -> List[str]:
+    """PIN++ class names with object names for wnids: ``'<wnid>:<part>'`` → ``'<object>: <part>'`` and a bare
+    ``'<wnid>'`` (COCO views with objects) → ``'<object>'``; other names (and unknown wnids) unchanged."""
+    object_names = object_names or {}
+    names = []
+    for name in classes:
+        wnid, sep, part = name.partition(':')
+        if wnid in object_names:
+            name = f'{object_names[wnid]}: {part}' if sep else object_names[wnid]
+        names.append(name)
+    return names
+
+
+def packed_image(inputs: torch.Tensor) -> np.ndarray:
+    """RGB uint8 H×W×3 of a pipeline's packed image (C×H×W, BGR as OpenMMLab pipelines load it)."""
+    return np.ascontiguousarray(inputs.permute(1, 2, 0).cpu().numpy()[..., ::-1], dtype=np.uint8)
+
+
+def draw_parts(kind: str, sample, packed_inputs: torch.Tensor, classes: Sequence[str], out_file: Optional[str] = None,
+               score_thr: float = 0.3, alpha: float = 0.6, min_side: int = MIN_SIDE) -> np.ndarray:
+    """GT | prediction | legend of one sample of a part model (see :func:`predict_parts`).
 
     Args:
-        packed_inputs: the pipeline's image (C×H×W, BGR), drawn for bypasses; segmentors and detectors
-            are drawn on the original image file.
+        kind: see :func:`part_model_kind`. Bypasses are drawn on the pipeline's image
+            (``packed_inputs``: C×H×W, BGR), segmentors and detectors on the original image file.
+        classes: class names of the model's label space (index = class index).
+        out_file: PNG to write (atomically), if given.
+
+    Returns:
+        The picture, RGB.
     """
     if kind == 'bypass':
-        image = packed_inputs.permute(1, 2, 0).cpu().numpy()[..., ::-1]
+        image = packed_image(packed_inputs)
     else:
         image = mmcv.imread(sample.img_path, channel_order='rgb')
-    image = np.ascontiguousarray(image, dtype=np.uint8)
-    has_gt = 'gt_sem_seg' in sample or 'gt_instances' in sample
-    if kind == 'detector':
-        visualizer.add_datasample('parts', image, sample, draw_gt=has_gt, out_file=out_file, pred_score_thr=score_thr)
-    else:
-        visualizer.add_datasample('parts', image, sample, draw_gt=has_gt, out_file=out_file, with_labels=True)
+    layers: List[Tuple[str, PartLayer]] = []
+    if 'gt_sem_seg' in sample or 'gt_instances' in sample:
+        layers.append(('ground truth', layer_of(sample, 'gt')))
+    layers.append((f'prediction ({kind})', layer_of(sample, 'pred', score_thr)))
+    picture = part_figure(image, layers, classes, colour_offset=1 if kind == 'detector' else 0, alpha=alpha,
+                          min_side=min_side)
+    if out_file is not None:
+        write_png(out_file, picture)
+    return picture
+

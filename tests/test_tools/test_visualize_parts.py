@@ -1,4 +1,5 @@
-"""tools/analysis_tools/visualize_parts.py draws GT | prediction PNGs for segmentors, detectors and MPM bypasses."""
+"""tools/analysis_tools/visualize_parts.py draws GT | prediction | legend PNGs for segmentors, detectors and MPM
+bypasses."""
 import os.path as osp
 import runpy
 import sys
@@ -12,7 +13,7 @@ from PIL import Image
 
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
-from mmpart.visualization import part_model_kind
+from mmpart.visualization import part_model_kind, upscale_factor, upscale_image
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'visualize_parts.py')
@@ -56,13 +57,15 @@ def test_draws_ground_truth_beside_prediction(kind, synthetic_pinpp, tmp_path, m
     pngs = sorted(out.glob('*.png'))
     assert len(pngs) == 2
     drawn = np.asarray(Image.open(pngs[0]).convert('RGB'))
-    assert drawn.shape == (64, 128, 3)  # 64 px images (and 64 px crops for the bypass): GT | prediction
-    if kind != 'bypass':  # drawn on the original image; the GT half carries the part masks and names
+    factor = upscale_factor(64, 64)
+    side = 64 * factor  # 64 px images (and 64 px crops for the bypass), upscaled
+    assert drawn.shape[0] > side and drawn.shape[1] > 2 * side  # GT | prediction | legend
+    gt_panel = drawn[drawn.shape[0] - side:, :side].astype(int)
+    if kind != 'bypass':  # drawn on the original image; the GT panel carries the part masks (names: legend)
         wnid = pngs[0].stem.split('_')[0]
         original = np.asarray(Image.open(osp.join(synthetic_pinpp, 'converted', 'img', wnid,
                                                   pngs[0].stem + '.JPEG')).convert('RGB'))
-        assert np.abs(drawn[:, :64].astype(int) - original).mean() > 5
-
+        assert np.abs(gt_panel - upscale_image(original, factor)).mean() > 5
 
 def test_a_model_without_parts_is_refused():
     register_all_modules()

@@ -1,5 +1,6 @@
-"""Draw GT vs predicted part masks, with part names, for a part segmentor, a part detector or a classifier's
-part bypass (e.g. MPM); one PNG per image.
+"""Draw GT vs predicted part masks for a part segmentor, a part detector or a classifier's part bypass (e.g.
+MPM); one PNG per image: ground truth | prediction | legend of the part names. Small images are upscaled
+(masks by pixel repetition) and every part id keeps its colour across images and runs.
 
 Example::
 
@@ -12,11 +13,11 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 
-from mmpart.registry import DATASETS, MODELS
+from mmpart.apis import init_model, object_names_of_config
+from mmpart.registry import DATASETS
 from mmpart.utils import register_all_modules
-from mmpart.visualization import build_part_visualizer, draw_parts, part_model_kind, predict_parts
+from mmpart.visualization import MIN_SIDE, draw_parts, part_model_kind, predict_parts, readable_class_names
 
 
 def parse_args() -> argparse.Namespace:
@@ -29,6 +30,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num', type=int, default=8, help='number of images (the first ones of the split)')
     parser.add_argument('--score-thr', type=float, default=0.3, help='detector score threshold')
     parser.add_argument('--alpha', type=float, default=0.6, help='mask opacity')
+    parser.add_argument('--min-side', type=int, default=MIN_SIDE, help='upscale images shorter than this (px)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
     return parser.parse_args()
@@ -40,24 +42,22 @@ def main() -> None:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    cfg.model.setdefault('backbone', {})['init_cfg'] = None
+    model = init_model(cfg, args.checkpoint, device=args.device)
     with DefaultScope.overwrite_default_scope('mmpart'):
-        model = MODELS.build(cfg.model)
         dataset = DATASETS.build(cfg[f'{args.split}_dataloader'].dataset)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.to(args.device).eval()
     kind = part_model_kind(model)
     meta = dataset.metainfo
     classes = meta.get('part_classes') if kind == 'bypass' else meta['classes']
     if classes is None:
         raise ValueError(f'{args.config}: the {args.split} dataset has no part names (metainfo "part_classes")')
-    visualizer = build_part_visualizer(kind, classes, meta.get('palette') if kind != 'bypass' else None, args.alpha)
+    classes = readable_class_names(classes, object_names_of_config(cfg))
     os.makedirs(args.out_dir, exist_ok=True)
     for index in range(min(args.num, len(dataset))):
         data = dataset[index]
         sample = predict_parts(model, kind, [data])[0]
         name = osp.splitext(osp.basename(dataset.get_data_info(index)['img_path']))[0]
-        draw_parts(visualizer, kind, sample, data['inputs'], osp.join(args.out_dir, f'{name}.png'), args.score_thr)
+        draw_parts(kind, sample, data['inputs'], classes, osp.join(args.out_dir, f'{name}.png'), args.score_thr,
+                   args.alpha, args.min_side)
     print(f'{min(args.num, len(dataset))} images drawn to {args.out_dir}')
 
 

@@ -1,0 +1,65 @@
+"""FLOPs and parameters of models as deployed and, for MPM, of the training graph with the part bypass.
+
+Examples::
+
+    # deployed MPM = plain classifier, side by side with the MPM training graph, 224²
+    python tools/analysis_tools/get_flops.py configs/mpm/mpm_r50.py configs/baseline/baseline_r50.py
+    python tools/analysis_tools/get_flops.py configs/mpm/mpm_r18_synthetic.py --out work_dirs/flops.json --show-table
+
+Counts come from mmengine's analyzers (``mmengine.analysis``: fvcore's counters, one FLOP per
+multiply-add, as mmpretrain's ``get_flops.py`` reports them); the data preprocessor is not counted, and the
+training graph leaves out the losses and the attack of adversarial training (PGD-k adds k forward and
+backward passes of the deployed graph). The input size defaults to the crop of the config's test pipeline.
+"""
+import argparse
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+
+from mmpart.analysis import complexity_table, input_size_from_pipeline, model_complexity
+from mmpart.apis import init_model
+from mmpart.utils import atomic_write_json, atomic_write_text
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='FLOPs and parameters of models (deployed, and MPM training)')
+    parser.add_argument('configs', nargs='+', help='config files (one table row per graph of each)')
+    parser.add_argument('--shape', type=int, nargs='+',
+                        help='input size: H W or one side (default: the test pipeline\'s crop, else 224)')
+    parser.add_argument('--out', help='also write the numbers to this JSON file (and the table next to it, .md)')
+    parser.add_argument('--show-table', action='store_true', help='print the per-module table of each graph')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override settings of every config')
+    args = parser.parse_args()
+    if args.shape is not None and len(args.shape) not in (1, 2):
+        parser.error(f'--shape takes H W or one side, got {args.shape}')
+    return args
+
+
+def complexity_of(config: str, args: argparse.Namespace) -> list:
+    """The graphs of one config at ``--shape`` or its test pipeline's input size."""
+    cfg = Config.fromfile(config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.shape:
+        height, width = (args.shape * 2)[:2]
+    else:
+        height, width = input_size_from_pipeline(cfg.get('test_dataloader', {}).get('dataset', {}).get('pipeline', []))
+    results = model_complexity(init_model(cfg), (3, height, width), with_table=args.show_table)
+    for result in results if args.show_table else []:
+        print(f'{config}, {result.graph}:{result.table}\n')
+    return results
+
+
+def main() -> None:
+    args = parse_args()
+    results = {config: complexity_of(config, args) for config in args.configs}
+    table = complexity_table(results)
+    print(table)
+    if args.out:
+        atomic_write_json(args.out, [dict(config=config, graphs=[r.to_dict() for r in graphs])
+                                     for config, graphs in results.items()], indent=2)
+        atomic_write_text(osp.splitext(args.out)[0] + '.md', table + '\n')
+        print(f'written to {args.out} and {osp.splitext(args.out)[0]}.md')
+
+if __name__ == '__main__':
+    main()
