@@ -34,6 +34,15 @@ def test_every_config_family_has_a_readme_and_an_imported_metafile(metafiles):
         assert f'configs/{family}/metafile.yml' in metafiles, f'configs/{family}/metafile.yml not in model-index.yml'
 
 
+def test_every_config_is_in_the_model_zoo(index):
+    # synthetic (demo/test scale) configs and test-time variants (*_ms-flip) of a listed model are the exceptions
+    listed = {model.config for model in index.models}
+    for path in sorted((REPO / 'configs').glob('*/*.py')):
+        name = path.relative_to(REPO).as_posix()
+        if path.parent.name != '_base_' and 'synthetic' not in path.stem and not path.stem.endswith('_ms-flip'):
+            assert name in listed, f'{name} is not in any metafile.yml'
+
+
 def test_names_collections_and_paths_are_consistent(index, metafiles):
     names = [m.name for m in index.models]
     assert len(names) == len(set(names)), 'duplicate model names'
