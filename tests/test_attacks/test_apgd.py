@@ -46,19 +46,57 @@ def test_apgd_settings_and_caller_rng(classifier):
     assert type(targeted) is APGDAttack_targeted and targeted.n_target_classes == 9 and targeted.eps == 0.5
 
     torch.manual_seed(123)
-    expected = torch.rand(3)
-    torch.manual_seed(123)
-    APGD(eps=4, steps=2)(pixel_space_logits(classifier), torch.rand(2, 3, 16, 16), torch.tensor([0, 1]))
-    assert not torch.equal(torch.rand(3), expected)  # the images above drew from the RNG...
-    torch.manual_seed(123)
     images = torch.rand(2, 3, 16, 16)
     state = torch.get_rng_state()
-    APGD(eps=4, steps=2)(pixel_space_logits(classifier), images, torch.tensor([0, 1]))
-    assert torch.equal(torch.get_rng_state(), state)  # ...APGD's reseeding did not leak out
+    for keep in ('misclassified', 'loss'):
+        APGD(eps=4, steps=2, keep=keep)(pixel_space_logits(classifier), images, torch.tensor([0, 1]))
+        assert torch.equal(torch.get_rng_state(), state)  # APGD's reseeding does not leak out
 
 
-def test_apgd_rejects_bad_arguments():
-    with pytest.raises(ValueError, match='loss'):
-        APGD(loss='margin')
-    with pytest.raises(ValueError, match='norm'):
-        APGD(norm='l3')
+@pytest.mark.parametrize('keep,best_loss', [('misclassified', False), ('loss', True)])
+def test_keep_selects_the_reference_return(classifier, batch, monkeypatch, keep, best_loss):
+    calls = []
+
+    def perturb(self, x, y, best_loss=False):
+        calls.append(best_loss)
+        return x.clone()
+
+    monkeypatch.setattr(APGDAttack, 'perturb', perturb)
+    APGD(eps=4, steps=2, keep=keep)(pixel_space_logits(classifier), *batch)
+    assert calls == [best_loss]
+
+
+def test_loss_rule_is_reproducible(classifier, batch):
+    runs = [APGD(eps=8, steps=3, keep='loss', seed=1)(pixel_space_logits(classifier), *batch) for _ in range(2)]
+    assert torch.equal(*runs)
+    assert not torch.equal(runs[0], APGD(eps=8, steps=3, keep='loss', seed=2)(pixel_space_logits(classifier), *batch))
+
+
+def test_targeted_uses_at_most_c_minus_1_targets(classifier, batch):  # the classifier has 5 classes
+    attack = APGD(eps=24, steps=2, loss='dlr-targeted')
+    assert attack.threat_model()['n_target_classes'] == 9
+    adv = attack(pixel_space_logits(classifier), *batch)  # would index the 10th-highest of 5 logits
+    assert adv.shape == batch[0].shape
+    assert attack.threat_model()['n_target_classes'] == 4
+
+
+def test_dlr_needs_enough_classes():
+    def two_classes(x):
+        return torch.stack([x.flatten(1).mean(1), -x.flatten(1).mean(1)], dim=1)
+
+    torch.manual_seed(0)
+    images = torch.rand(2, 3, 4, 4)
+    for loss in ('dlr', 'dlr-targeted'):
+        with pytest.raises(ValueError, match='DLR loss.*at least [34] classes, this one has 2'):
+            APGD(loss=loss, steps=2)(two_classes, images, torch.tensor([0, 1]))
+    assert APGD(loss='ce', steps=2)(two_classes, images, torch.tensor([0, 1])).shape == images.shape
+
+
+def test_apgd_defaults_and_bad_arguments():
+    assert [APGD(norm=n).eps for n in ('linf', 'l2', 'l1')] == [4.0, 2.0, 75.0]
+    assert APGD(norm='l1').threat_model()['eps_01'] == 75.0
+    assert APGD().threat_model()['eps_01'] == pytest.approx(4 / 255)
+    for kwargs, match in ((dict(loss='margin'), 'loss'), (dict(norm='l3'), 'norm'), (dict(keep='last'), 'keep'),
+                          (dict(loss='dlr-targeted', keep='loss'), 'misclassified'), (dict(steps=0), 'steps')):
+        with pytest.raises(ValueError, match=match):
+            APGD(**kwargs)

@@ -10,12 +10,23 @@ from mmpart.attacks import AutoAttack
 from mmpart.registry import ATTACKS
 
 
+def small_net(num_classes: int):
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
+                        nn.Linear(32, num_classes)).eval()
+    return lambda x: net((x - 0.5) / 0.25)
+
+
 @pytest.fixture(scope='module')
 def logits_fn():
-    torch.manual_seed(0)  # a 10-class model: APGD-T and FAB-T need 9 wrong classes to target
-    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
-                        nn.Linear(32, 10)).eval()
-    return lambda x: net((x - 0.5) / 0.25)
+    return small_net(10)  # a 10-class model: APGD-T and FAB-T have 9 wrong classes to target
+
+
+def correctly_classified(logits_fn, n=4):
+    torch.manual_seed(1)
+    images = torch.rand(n, 3, 8, 8)
+    with torch.no_grad():
+        return images, logits_fn(images).argmax(1)
 
 
 def test_standard_settings_of_the_built_attack(logits_fn):
@@ -46,9 +57,7 @@ def test_standard_run_calls_each_attack_with_the_standard_settings(logits_fn, mo
     monkeypatch.setattr(FABAttack_PT, 'perturb',
                         recorder('fab', ['targeted', 'n_iter', 'n_restarts', 'n_target_classes']))
     monkeypatch.setattr(SquareAttack, 'perturb', recorder('square', ['n_queries', 'n_restarts', 'p_init']))
-    images = torch.rand(4, 3, 8, 8)
-    with torch.no_grad():
-        labels = logits_fn(images).argmax(1)
+    images, labels = correctly_classified(logits_fn)
     adv = AutoAttack(eps=4)(logits_fn, images, labels)
     assert torch.equal(adv, images)
     assert calls == [('apgd', 'ce', 100, 1, pytest.approx(4 / 255)), ('apgd-t', 'dlr-targeted', 100, 1, 9),
@@ -56,9 +65,7 @@ def test_standard_run_calls_each_attack_with_the_standard_settings(logits_fn, mo
 
 
 def test_standard_run_breaks_an_undefended_model(logits_fn):
-    images = torch.rand(4, 3, 8, 8)
-    with torch.no_grad():
-        labels = logits_fn(images).argmax(1)
+    images, labels = correctly_classified(logits_fn)
     state = torch.get_rng_state()
     adv = AutoAttack(eps=64)(logits_fn, images, labels)
     assert torch.equal(torch.get_rng_state(), state)
@@ -67,6 +74,28 @@ def test_standard_run_breaks_an_undefended_model(logits_fn):
         assert (logits_fn(adv).argmax(1) != labels).all()
 
 
-def test_bad_norm():
+def test_fewer_than_10_classes_use_c_minus_1_targets():
+    logits_fn = small_net(6)
+    images, labels = correctly_classified(logits_fn, n=2)
+    attack = AutoAttack(eps=0.5, version='custom', attacks=['apgd-t'])
+    assert attack.threat_model()['n_target_classes'] == dict(apgd_t=9, fab_t=9)
+    adv = attack(logits_fn, images, labels)  # the reference code alone: IndexError (the 10th-highest of 6 logits)
+    assert adv.shape == images.shape
+    assert attack.threat_model()['n_target_classes'] == dict(apgd_t=5, fab_t=5)
+
+
+def test_too_few_classes_for_targeted_dlr_is_refused():
+    logits_fn = small_net(3)
+    images, labels = correctly_classified(logits_fn)
+    with pytest.raises(ValueError, match=r'apgd-t \(DLR loss\) needs a model with at least 4 classes, this one has 3'):
+        AutoAttack()(logits_fn, images, labels)
+
+
+def test_defaults_per_norm_and_threat_model():
+    for norm, eps01 in (('linf', 4 / 255), ('l2', 2.0), ('l1', 75.0)):
+        model = AutoAttack(norm=norm).threat_model()
+        assert model['eps_01'] == pytest.approx(eps01) and model['norm'] == norm
+        assert model['attacks'] == ['apgd-ce', 'apgd-t', 'fab-t', 'square'] and model['square_queries'] == 5000
+    assert AutoAttack().threat_model()['steps'] == 100
     with pytest.raises(ValueError, match='norm'):
         AutoAttack(norm='l3')

@@ -10,8 +10,15 @@ from mmpart.evaluation.metrics import RobustAccuracy
 from mmpart.registry import DATASETS
 from mmpart.utils import register_all_modules
 
-from .hand_set_classifier import (WRONG, build_hand_set_model, expected_accuracy, expected_curve, hand_set_config,
-                                  make_margin_data, write_checkpoint)
+from .hand_set_classifier import (
+    WRONG,
+    build_hand_set_model,
+    expected_accuracy,
+    expected_curve,
+    hand_set_config,
+    make_margin_data,
+    write_checkpoint,
+)
 
 RADII = (0, 1, 2, 4, 8, 16, 32, 64)
 

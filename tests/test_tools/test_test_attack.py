@@ -11,8 +11,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from ..test_engine.hand_set_classifier import (NUM_SAMPLES, expected_accuracy, hand_set_config, make_margin_data,
-                                               write_checkpoint)
+from ..test_engine.hand_set_classifier import (
+    NUM_SAMPLES,
+    expected_accuracy,
+    hand_set_config,
+    make_margin_data,
+    write_checkpoint,
+)
 from ..test_engine.tiny_classifier import TINY_CONFIG, load_tiny, make_tiny_data, one_thread, train_tiny, val_batch
 
 REPO = Path(__file__).parents[2]
