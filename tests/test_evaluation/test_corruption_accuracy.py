@@ -84,3 +84,14 @@ def test_corruption_accuracy_metric():
     assert 'CE/fog' not in metrics
     with pytest.raises(KeyError, match='meta_keys'):
         metric.process({}, [dict(pred_label=torch.tensor([0]), gt_label=torch.tensor([0]))])
+
+
+def test_alexnet_constants_are_design_s_in_its_order():
+    from mmpart.datasets.robustness.imagenet_meta import ALEXNET_CORRUPTION_ERRORS, IMAGENET_C_CORRUPTIONS
+    design = [0.886428, 0.894468, 0.922640, 0.819880, 0.826268, 0.785948, 0.798360, 0.866816, 0.826572, 0.819324,
+              0.564592, 0.853204, 0.646056, 0.717840, 0.606500]  # DESIGN §2.3, in the order of the 15 corruptions
+    assert list(IMAGENET_C_CORRUPTIONS) == [
+        'gaussian_noise', 'shot_noise', 'impulse_noise', 'defocus_blur', 'glass_blur', 'motion_blur', 'zoom_blur',
+        'snow', 'frost', 'fog', 'brightness', 'contrast', 'elastic_transform', 'pixelate', 'jpeg_compression']
+    assert [ALEXNET_CORRUPTION_ERRORS[c] for c in IMAGENET_C_CORRUPTIONS] == design
+    assert set(ALEXNET_CORRUPTION_ERRORS) == set(IMAGENET_C_CORRUPTIONS)
