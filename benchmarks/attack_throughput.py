@@ -10,8 +10,9 @@ starts correctly classified, as the samples that matter in an evaluation). Three
   torchattacks followed by a forward pass;
 * the same at ε = 0, where no sample is ever broken (the worst case for ``'misclassified'``).
 
-The runs are interleaved and the median of the per-round ratios is reported. Torch runs on one thread by
-default, so that other jobs on a shared machine disturb the ratios less.
+The runs are interleaved and the median of the per-round ratios is reported. On a CPU, torch runs on one
+thread by default and times are the process's CPU time, so that other jobs on a shared machine disturb the
+ratios less.
 
     python benchmarks/attack_throughput.py [--depth 18] [--image-size 64] [--batch-size 32] [--rounds 7]
 """
@@ -41,13 +42,15 @@ class PixelSpaceModel(nn.Module):
 
 
 def seconds(run: Callable[[], object], device: torch.device) -> float:
+    """Wall time on a GPU; on a CPU the process's CPU time, which other jobs on the machine do not inflate."""
+    clock = time.perf_counter if device.type == 'cuda' else time.process_time
     if device.type == 'cuda':
         torch.cuda.synchronize()
-    start = time.perf_counter()
+    start = clock()
     run()
     if device.type == 'cuda':
         torch.cuda.synchronize()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def torchattacks_evaluation(model: nn.Module, eps: float, images: torch.Tensor, labels: torch.Tensor):
