@@ -6,7 +6,8 @@
 # the fastest subset: each mutant runs the tests that reach the mutated function).
 # Environment: PYTHON (default: see tools/misc/python.sh), MUTATION_JOBS (parallel mutants, default 1),
 # MUTATION_DIR (scratch copy of the repository, default work_dirs/mutation/<modules>; kept, so a rerun only
-# tests mutants whose code or tests changed), NICE (default 10).
+# tests mutants whose code changed), MUTATION_RECHECK=1 (also test again the mutants that survived or that no
+# test reached last time: after adding tests), NICE (default 10).
 # Prints the score (killed / (killed + survived); timeouts count as killed, mutants no test reaches as
 # survived) and writes the surviving mutants, with their diffs, to $MUTATION_DIR/survivors.txt.
 # CPU-heavy and slow: a script to run by hand, not part of CI.
@@ -51,8 +52,20 @@ mutmut=$(dirname "$("$MMPART_PYTHON" -c 'import sys; print(sys.executable)')")/m
 cd "$work"
 export PYTHONPATH=$work OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 echo "mutation testing ${modules[*]} with ${tests[*]} in $work (progress: $work/run.log)"
-nice -n "${NICE:-10}" "$mutmut" run --max-children "${MUTATION_JOBS:-1}" > run.log 2>&1 || {
-  tr '\r' '\n' < run.log | tail -n 30 >&2; echo "$0: mutmut run failed, see $work/run.log" >&2; exit 1; }
+run_mutmut() {
+  nice -n "${NICE:-10}" "$mutmut" run --max-children "${MUTATION_JOBS:-1}" "$@" > run.log 2>&1 || {
+    tr '\r' '\n' < run.log | tail -n 30 >&2; echo "$0: mutmut run failed, see $work/run.log" >&2; exit 1; }
+}
+if [ "${MUTATION_RECHECK:-0}" = 1 ] && [ -d mutants ]; then
+  mapfile -t recheck < <("$mutmut" results --all true | awk -F': ' '/: (survived|no tests)$/ {gsub(/ /, "", $1); print $1}')
+  run_mutmut  # new mutants and changed code first (this also maps new tests to functions)
+  if [ ${#recheck[@]} -gt 0 ]; then
+    echo "testing again ${#recheck[@]} mutants that survived or had no test"
+    run_mutmut "${recheck[@]}"
+  fi
+else
+  run_mutmut
+fi
 "$mutmut" results --all true > results.txt
 
 "$MMPART_PYTHON" - "$work" <<'EOF'
