@@ -7,6 +7,7 @@ from pyautoattack.fab_pt import FABAttack_PT
 from pyautoattack.square import SquareAttack
 
 from mmpart.attacks import AutoAttack
+from mmpart.attacks import autoattack as autoattack_module
 from mmpart.registry import ATTACKS
 
 
@@ -39,7 +40,8 @@ def test_standard_settings_of_the_built_attack(logits_fn):
     assert (fab.n_iter, fab.n_target_classes) == (100, 9)
     assert square.n_queries == 5000 and square.n_restarts == 1
     assert all(a.eps == pytest.approx(4 / 255) for a in (apgd, apgd_t, fab, square))
-    assert AutoAttack(eps=2.0, norm='l2').build(logits_fn, 'cpu').apgd.eps == 2.0
+    l2 = AutoAttack(eps=2.0, norm='l2', seed=5).build(logits_fn, 'cpu')
+    assert (l2.norm, l2.apgd.eps, l2.seed, l2.apgd.seed, l2.device) == ('L2', 2.0, 5, 5, 'cpu')
 
 
 def test_standard_run_calls_each_attack_with_the_standard_settings(logits_fn, monkeypatch):
@@ -74,7 +76,9 @@ def test_standard_run_breaks_an_undefended_model(logits_fn):
         assert (logits_fn(adv).argmax(1) != labels).all()
 
 
-def test_fewer_than_10_classes_use_c_minus_1_targets():
+def test_fewer_than_10_classes_use_c_minus_1_targets(monkeypatch):
+    logged = []
+    monkeypatch.setattr(autoattack_module, 'print_log', lambda msg, **kwargs: logged.append(msg))
     logits_fn = small_net(6)
     images, labels = correctly_classified(logits_fn, n=2)
     attack = AutoAttack(eps=0.5, version='custom', attacks=['apgd-t'])
@@ -82,12 +86,18 @@ def test_fewer_than_10_classes_use_c_minus_1_targets():
     adv = attack(logits_fn, images, labels)  # the reference code alone: IndexError (the 10th-highest of 6 logits)
     assert adv.shape == images.shape
     assert attack.threat_model()['n_target_classes'] == dict(apgd_t=5, fab_t=5)
+    attack(logits_fn, images, labels)  # said once, not per batch
+    assert logged == ["AutoAttack (custom): the model has 6 classes, so the targeted attacks use {'apgd_t': 5, "
+                      "'fab_t': 5} target classes instead of {'apgd_t': 9, 'fab_t': 9}"]
+    AutoAttack(eps=0.5, version='custom', attacks=['apgd-t'])(small_net(10), *correctly_classified(small_net(10), 1))
+    assert len(logged) == 1  # 10 classes: nothing to say
 
 
 def test_too_few_classes_for_targeted_dlr_is_refused():
     logits_fn = small_net(3)
     images, labels = correctly_classified(logits_fn)
-    with pytest.raises(ValueError, match=r'apgd-t \(DLR loss\) needs a model with at least 4 classes, this one has 3'):
+    with pytest.raises(ValueError, match=r'AutoAttack \(standard\): apgd-t \(DLR loss\) needs a model with at least 4 '
+                                         r'classes, this one has 3'):
         AutoAttack()(logits_fn, images, labels)
 
 

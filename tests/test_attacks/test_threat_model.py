@@ -14,7 +14,9 @@ def test_threat_model_of_each_attack():
     assert FGSM(norm='l2').threat_model() == dict(
         attack='FGSM', norm='l2', eps=2.0, eps_01=2.0, eps_255=510.0, steps=1, step_size=2.0, restarts=1,
         random_start=False, loss='ce', keep='misclassified')
-    assert CW().threat_model()['attack'] == 'CW' and CW().threat_model()['loss'] == 'margin'
+    assert CW().threat_model() == dict(attack='CW', norm='linf', eps=4.0, eps_01=pytest.approx(4 / 255),
+                                       eps_255=pytest.approx(4.0), steps=10, step_size=1.0, restarts=1,
+                                       random_start=True, loss='margin', keep='misclassified')
     assert APGD(eps=0.5, norm='l2', steps=7, restarts=2, rho=0.5, seed=3).threat_model() == dict(
         attack='APGD', norm='l2', eps=0.5, eps_01=0.5, eps_255=127.5, steps=7, restarts=2, loss='ce', rho=0.5,
         seed=3, keep='misclassified')

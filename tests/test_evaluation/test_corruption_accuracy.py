@@ -95,3 +95,25 @@ def test_alexnet_constants_are_design_s_in_its_order():
         'snow', 'frost', 'fog', 'brightness', 'contrast', 'elastic_transform', 'pixelate', 'jpeg_compression']
     assert [ALEXNET_CORRUPTION_ERRORS[c] for c in IMAGENET_C_CORRUPTIONS] == design
     assert set(ALEXNET_CORRUPTION_ERRORS) == set(IMAGENET_C_CORRUPTIONS)
+
+
+def test_custom_baseline_prefix_and_incomplete_grids(monkeypatch):
+    from mmpart.evaluation.metrics import corruption_accuracy
+    logged = []
+    monkeypatch.setattr(corruption_accuracy, 'print_log', lambda msg, **kwargs: logged.append(msg))
+    samples = [sample('blur', s, 0, 0) for s in range(1, 6)] + [sample('blur', 3, 1, 0)]  # error 0.5 at s3
+    metric = CorruptionAccuracy(baseline=dict(blur=0.25), prefix='c')
+    metric.process({}, samples)
+    metrics = metric.evaluate(len(samples))
+    assert metrics['c/mCE'] == metrics['c/CE/blur'] == pytest.approx(100 * 0.1 / 0.25) and not logged
+    partial = CorruptionAccuracy()  # fog at one severity only: no mCE, and a message saying why
+    partial.process({}, [sample('fog', 1, 0, 0)])
+    assert 'mCE' not in partial.compute_metrics(partial.results)
+    assert logged == ['CorruptionAccuracy: no corruption with an AlexNet error was evaluated at all 5 severities, '
+                      'so there is no mCE']
+    for missing in ('corruption', 'severity'):
+        incomplete = sample('fog', 1, 0, 0)
+        del incomplete[missing]
+        with pytest.raises(KeyError, match=r'CorruptionAccuracy needs corruption/severity in the data samples: add '
+                                           r'them to PackInputs\(meta_keys=\.\.\.\) in the test pipeline'):
+            CorruptionAccuracy().process({}, [incomplete])
