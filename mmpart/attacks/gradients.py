@@ -34,7 +34,7 @@ def loss_and_input_gradient(logits_fn: Callable[[torch.Tensor], torch.Tensor], l
             return loss.detach(), grad.detach(), logits.detach()
         logits32 = logits.float()
         loss = loss_fn(logits32, labels)
-        logit_grad, = torch.autograd.grad(loss.sum(), logits32, retain_graph=True)
+        logit_grad, = torch.autograd.grad(loss.sum(), logits32)  # stops at logits32: the graph below stays
         peak = logit_grad.flatten(1).abs().amax(dim=1).clamp_min(torch.finfo(torch.float32).tiny)
         logit_grad = logit_grad * (FP16_LOGIT_GRAD_SCALE / peak).view(-1, *[1] * (logit_grad.dim() - 1))
         grad, = torch.autograd.grad(logits32, x, grad_outputs=logit_grad)
