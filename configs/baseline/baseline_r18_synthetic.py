@@ -9,7 +9,7 @@ _base_ = [
 model = dict(
     backbone=dict(depth=18, stem_channels=32, base_channels=32),
     head=dict(num_classes=6, in_channels=256, topk=(1, )),
-    attack=dict(type='PGD', eps=4, steps=2, step_size=4, norm='linf', random_start=True, keep_best=True))
+    attack=dict(type='PGD', eps=4, steps=2, step_size=4, norm='linf', random_start=True, keep='loss'))
 
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))
 param_scheduler = [

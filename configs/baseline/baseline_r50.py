@@ -9,7 +9,7 @@ _base_ = [
 
 model = dict(
     backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='torchvision://ResNet50_Weights.IMAGENET1K_V2')),
-    attack=dict(type='PGD', eps=4, steps=2, step_size=4, norm='linf', random_start=True, keep_best=True))
+    attack=dict(type='PGD', eps=4, steps=2, step_size=4, norm='linf', random_start=True, keep='loss'))
 
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
 custom_hooks = [

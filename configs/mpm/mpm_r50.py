@@ -12,7 +12,7 @@ _base_ = [
     '../_base_/schedules/imagenet_bs512_80e_coslr_warmup.py', '../_base_/default_runtime.py'
 ]
 
-model = dict(attack=dict(type='PGD', eps=4, steps=2, step_size=4, norm='linf', random_start=True, keep_best=True),
+model = dict(attack=dict(type='PGD', eps=4, steps=2, step_size=4, norm='linf', random_start=True, keep='loss'),
              part_head=dict(num_classes=_base_.num_part_classes))
 load_from = 'work_dirs/mpm_r50_init/epoch_1.pth'  # stage 1; must fit the model exactly (StrictLoadHook)
 

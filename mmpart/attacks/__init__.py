@@ -1,11 +1,21 @@
-"""Adversarial attacks in pixel space, shared by adversarial training and evaluation."""
+"""Adversarial attacks in pixel space, shared by adversarial training and evaluation.
+
+An attack is a registered :class:`BaseAttack`: ``attack(logits_fn, images, labels)`` returns adversarial
+images in [0, 1], ``attack.run(...)`` also their logits, ``attack.threat_model()`` describes it. Attacks
+that keep a "best" point take ``keep`` (:mod:`~mmpart.attacks.selection`): ``'misclassified'`` to
+evaluate, ``'loss'`` to train.
+"""
 from .apgd import APGD
 from .autoattack import AutoAttack
-from .base import BaseAttack, from_pixel_space, pixel_space_logits, to_pixel_space
+from .base import AttackResult, BaseAttack, from_pixel_space, normalisation, pixel_space_logits, to_pixel_space
 from .cli import ATTACK_NAMES, attack_config
 from .cw import CW
 from .losses import ATTACK_LOSSES
 from .pgd import FGSM, PGD
+from .selection import EVALUATION_KEEP, KEEP_RULES, TRAINING_KEEP, with_default_keep
+from .threat_model import STANDARD_EPS, describe_threat_model
 
-__all__ = ['APGD', 'ATTACK_LOSSES', 'ATTACK_NAMES', 'AutoAttack', 'BaseAttack', 'CW', 'FGSM', 'PGD',
-           'attack_config', 'from_pixel_space', 'pixel_space_logits', 'to_pixel_space']
+__all__ = ['APGD', 'ATTACK_LOSSES', 'ATTACK_NAMES', 'AttackResult', 'AutoAttack', 'BaseAttack', 'CW',
+           'EVALUATION_KEEP', 'FGSM', 'KEEP_RULES', 'PGD', 'STANDARD_EPS', 'TRAINING_KEEP', 'attack_config',
+           'describe_threat_model', 'from_pixel_space', 'normalisation', 'pixel_space_logits', 'to_pixel_space',
+           'with_default_keep']

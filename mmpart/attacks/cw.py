@@ -13,8 +13,8 @@ class CW(PGD):
     Args: as :class:`PGD`, without ``loss``.
     """
 
-    def __init__(self, eps: float = 4.0, steps: int = 10, step_size: Optional[float] = None,
-                 norm: str = 'linf', random_start: bool = True, keep_best: bool = True,
+    def __init__(self, eps: Optional[float] = None, steps: int = 10, step_size: Optional[float] = None,
+                 norm: str = 'linf', random_start: bool = True, keep: str = 'misclassified',
                  restarts: int = 1) -> None:
         super().__init__(eps=eps, steps=steps, step_size=step_size, norm=norm, random_start=random_start,
-                         keep_best=keep_best, restarts=restarts, loss='margin')
+                         keep=keep, restarts=restarts, loss='margin')

@@ -1,12 +1,15 @@
 """Projected gradient descent (Madry et al. 2018) and FGSM, L∞ or L2, in pixel space."""
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional
 
 import torch
 
 from mmpart.registry import ATTACKS
 
-from .base import BaseAttack, LogitsFn
+from .base import AttackResult, BaseAttack, LogitsFn
+from .gradients import loss_and_input_gradient
 from .losses import ATTACK_LOSSES
+from .selection import IterateSelector, check_keep
+from .threat_model import check_norm, eps_unit, resolve_eps, threat_model
 
 
 def _l2_norm(x: torch.Tensor) -> torch.Tensor:
@@ -16,44 +19,51 @@ def _l2_norm(x: torch.Tensor) -> torch.Tensor:
 
 @ATTACKS.register_module()
 class PGD(BaseAttack):
-    """PGD with random start, restarts and keep-best.
+    """PGD with random start and restarts; per sample it returns the point chosen by ``keep``.
 
     Only input gradients are computed (``torch.autograd.grad`` w.r.t. the images: no parameter
-    gradients, no optimizer state), and every forward pass is used: the loss of iterate *t* comes
-    from the same pass as its gradient, so keep-best costs one gradient-free forward at the end.
+    gradients, no optimizer state), and every forward pass is used: the loss and logits of iterate *t*
+    come from the pass that gives its gradient, so judging the final iterate costs one gradient-free
+    forward, whose logits :meth:`run` hands to the caller (evaluation needs no further pass). Under
+    ``keep='misclassified'`` samples drop out of the batch as soon as they are misclassified.
 
     Args:
-        eps: radius; L∞ in /255 units (``4`` = 4/255), L2 in [0, 1] pixel units.
+        eps: radius; L∞ in /255 units (``4`` = 4/255), L2 in [0, 1] pixel units; default per norm
+            (:data:`~mmpart.attacks.threat_model.STANDARD_EPS`: 4/255, 2.0).
         steps: gradient steps.
         step_size: step in the units of ``eps``; default ``2.5 * eps / steps``.
         norm: ``'linf'`` or ``'l2'``.
         random_start: start uniformly in the L∞ ball (L2: a random point of the ball).
-        keep_best: return, per sample, the iterate of highest loss rather than the last one.
-        restarts: independent runs; per sample the one of highest loss is kept.
+        keep: ``'misclassified'`` (evaluation), ``'loss'`` (adversarial training) or ``'last'``; see
+            :mod:`mmpart.attacks.selection`.
+        restarts: independent runs (``'misclassified'``: only on the samples not broken yet).
         loss: ``'ce'`` (cross entropy) or ``'margin'`` (CW margin loss).
     """
 
-    def __init__(self, eps: float = 4.0, steps: int = 10, step_size: Optional[float] = None,
-                 norm: str = 'linf', random_start: bool = True, keep_best: bool = True,
+    def __init__(self, eps: Optional[float] = None, steps: int = 10, step_size: Optional[float] = None,
+                 norm: str = 'linf', random_start: bool = True, keep: str = 'misclassified',
                  restarts: int = 1, loss: str = 'ce') -> None:
-        if norm not in ('linf', 'l2'):
-            raise ValueError(f'norm must be "linf" or "l2", got {norm!r}')
+        self.norm = check_norm(norm, ('linf', 'l2'))
         if loss not in ATTACK_LOSSES:
             raise ValueError(f'loss must be one of {sorted(ATTACK_LOSSES)}, got {loss!r}')
-        if steps < 1 or restarts < 1 or eps < 0:
-            raise ValueError('PGD needs steps >= 1, restarts >= 1 and eps >= 0')
-        self.eps, self.steps, self.norm = eps, steps, norm
-        self.step_size = 2.5 * eps / steps if step_size is None else step_size
-        self.random_start, self.keep_best, self.restarts = random_start, keep_best, restarts
+        if steps < 1 or restarts < 1:
+            raise ValueError(f'PGD needs steps >= 1 and restarts >= 1, got steps={steps}, restarts={restarts}')
+        self.keep = check_keep(keep)
+        if keep == 'last' and restarts > 1:
+            raise ValueError("keep='last' has no rule to choose between restarts: use 'misclassified' or 'loss'")
+        self.eps, self.steps = resolve_eps(eps, norm), steps
+        self.step_size = 2.5 * self.eps / steps if step_size is None else step_size
+        self.random_start, self.restarts = random_start, restarts
         self.loss_name = loss
         self.loss_fn = ATTACK_LOSSES[loss]
 
-    @property
-    def _scale(self) -> float:
-        return 1 / 255 if self.norm == 'linf' else 1.0
+    def threat_model(self) -> Dict[str, Any]:
+        return threat_model(type(self).__name__, self.norm, self.eps, steps=self.steps, step_size=self.step_size,
+                            restarts=self.restarts, random_start=self.random_start, loss=self.loss_name,
+                            keep=self.keep)
 
     def _start(self, images: torch.Tensor) -> torch.Tensor:
-        eps = self.eps * self._scale
+        eps = self.eps * eps_unit(self.norm)
         if not self.random_start or eps == 0:
             return images.clone()
         if self.norm == 'linf':
@@ -65,7 +75,7 @@ class PGD(BaseAttack):
         return (images + delta).clamp(0, 1)
 
     def _step(self, images: torch.Tensor, x: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-        eps, alpha = self.eps * self._scale, self.step_size * self._scale
+        eps, alpha = self.eps * eps_unit(self.norm), self.step_size * eps_unit(self.norm)
         if self.norm == 'linf':
             x = x + alpha * grad.sign()
             x = torch.clamp(x, images - eps, images + eps)
@@ -74,43 +84,58 @@ class PGD(BaseAttack):
             x = images + delta * (eps / _l2_norm(delta)).clamp(max=1.0)
         return x.clamp(0, 1)
 
-    def _loss_and_grad(self, logits_fn: LogitsFn, x: torch.Tensor,
-                       labels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        x = x.detach().requires_grad_(True)
-        with torch.enable_grad():
-            loss = self.loss_fn(logits_fn(x), labels)
-            grad, = torch.autograd.grad(loss.sum(), x)
-        return loss.detach(), grad.detach()
+    def _attack(self, logits_fn: LogitsFn, images: torch.Tensor, labels: torch.Tensor,
+                final_logits: bool) -> IterateSelector:
+        images = images.detach()
+        selector = IterateSelector(images, self.keep)
+        everyone = torch.arange(images.size(0), device=images.device)
+        for _ in range(self.restarts):
+            index = everyone[~selector.broken]
+            clean, y = (images, labels) if len(index) == len(everyone) else (images[index], labels[index])
+            x = self._start(clean)
+            for step in range(self.steps + 1):
+                if step < self.steps:
+                    loss, grad, logits = loss_and_input_gradient(logits_fn, self.loss_fn, x, y)
+                elif self.keep == 'last' and not final_logits:
+                    selector.images = x  # nothing to judge: the textbook PGD return, without a forward pass
+                    return selector
+                else:
+                    with torch.no_grad():
+                        logits = logits_fn(x)
+                        loss = self.loss_fn(logits, y)
+                if self.keep != 'last' or step == self.steps:
+                    broken = selector.update(index, x, loss, logits, y)
+                    if broken is not None and broken.any():
+                        alive = ~broken
+                        index, clean, y, x = index[alive], clean[alive], y[alive], x[alive]
+                        if step < self.steps:
+                            grad = grad[alive]
+                        if not len(index):
+                            break
+                if step < self.steps:
+                    x = self._step(clean, x, grad)
+            if not (~selector.broken).any():
+                break
+        return selector
 
     def __call__(self, logits_fn: LogitsFn, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        images = images.detach()
-        best_x = images.clone()
-        best_loss = torch.full((images.size(0), ), float('-inf'), device=images.device)
+        return self._attack(logits_fn, images, labels, final_logits=False).images.detach()
 
-        def keep(x: torch.Tensor, loss: torch.Tensor) -> None:
-            better = loss > best_loss
-            best_loss[better] = loss[better]
-            best_x[better] = x[better]
-
-        for _ in range(self.restarts):
-            x = self._start(images)
-            for _ in range(self.steps):
-                loss, grad = self._loss_and_grad(logits_fn, x, labels)
-                if self.keep_best:
-                    keep(x, loss)
-                x = self._step(images, x, grad)
-            if self.keep_best or self.restarts > 1:
-                with torch.no_grad():
-                    keep(x, self.loss_fn(logits_fn(x), labels))
-            else:
-                best_x = x
-        return best_x.detach()
+    def run(self, logits_fn: LogitsFn, images: torch.Tensor, labels: torch.Tensor) -> AttackResult:
+        selector = self._attack(logits_fn, images, labels, final_logits=True)
+        return AttackResult(selector.images.detach(), selector.logits)
 
 
 @ATTACKS.register_module()
 class FGSM(PGD):
-    """Fast gradient sign method (Goodfellow et al. 2015): one step of size ε from the clean image."""
+    """Fast gradient sign method (Goodfellow et al. 2015): one step of size ε from the clean image.
 
-    def __init__(self, eps: float = 4.0, norm: str = 'linf', loss: str = 'ce') -> None:
-        super().__init__(eps=eps, steps=1, step_size=eps, norm=norm, random_start=False,
-                         keep_best=False, restarts=1, loss=loss)
+    Args:
+        eps, norm, loss, keep: as :class:`PGD` (``keep='last'``: always the stepped image).
+    """
+
+    def __init__(self, eps: Optional[float] = None, norm: str = 'linf', loss: str = 'ce',
+                 keep: str = 'misclassified') -> None:
+        eps = resolve_eps(eps, check_norm(norm, ('linf', 'l2')))
+        super().__init__(eps=eps, steps=1, step_size=eps, norm=norm, random_start=False, keep=keep, restarts=1,
+                         loss=loss)

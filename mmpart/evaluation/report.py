@@ -1,15 +1,20 @@
 """Robustness report: run (or collect) clean, PGD-ε sweep, AutoAttack and distribution-shift evaluations of
 checkpoints, then write a markdown table, JSON and an accuracy-vs-ε plot."""
+import hashlib
 import json
+import logging
+import os
 import os.path as osp
-from functools import partial
+from functools import cache, partial
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from mmpart.attacks import EVALUATION_KEEP, with_default_keep
 from mmpart.engine.loops.test_config import configure_adversarial_test, use_test_set
+from mmpart.registry import ATTACKS
 from mmpart.utils import atomic_write, atomic_write_json, atomic_write_text
 
 from .tables import markdown_table
@@ -19,11 +24,10 @@ HEADLINE_KEYS = ('accuracy/top1', 'imagenet_c/mean_accuracy', 'imagenet_c/mCE', 
 Metrics = Dict[str, float]
 
 
-def run_evaluation(config: str, checkpoint: str, work_dir: str, test_set: Optional[str] = None,
-                   attack: Optional[dict] = None, cfg_options: Optional[dict] = None) -> Metrics:
-    """What ``tools/test.py CONFIG CKPT [--test-set SET]`` does with ``attack`` as ``test_cfg.attack``,
-    in this process; returns the metrics. ``cfg_options`` change ``config`` before ``test_set`` replaces its
-    test dataloader and evaluator."""
+def evaluation_config(config: str, checkpoint: str, work_dir: str, test_set: Optional[str] = None,
+                      attack: Optional[dict] = None, cfg_options: Optional[dict] = None) -> Config:
+    """The config ``tools/test.py CONFIG CKPT [--test-set SET]`` runs with ``attack`` as ``test_cfg.attack``.
+    ``cfg_options`` change ``config`` before ``test_set`` replaces its test dataloader and evaluator."""
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -34,26 +38,61 @@ def run_evaluation(config: str, checkpoint: str, work_dir: str, test_set: Option
         configure_adversarial_test(cfg, None, {})
     cfg.load_from, cfg.work_dir = checkpoint, work_dir
     cfg.experiment_name = osp.basename(osp.normpath(work_dir))
+    return cfg
+
+
+def run_evaluation(cfg: Config) -> Metrics:
+    """Test with ``cfg`` (from :func:`evaluation_config`) in this process; returns the metrics."""
     return Runner.from_cfg(cfg).test()
 
 
-def cached(path: str, evaluate: Callable[[], Metrics], force: bool = False) -> Metrics:
-    """Metrics from ``path`` if a previous run wrote them (collect), else ``evaluate()`` written there."""
+@cache
+def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path: str) -> str:
+    """SHA-256 of a file's content (computed once per path, size and modification time)."""
+    stat = os.stat(path)
+    return _file_sha256(osp.abspath(path), stat.st_size, stat.st_mtime_ns)
+
+
+def evaluation_key(cfg: Config, checkpoint: str) -> Dict[str, str]:
+    """What determines an evaluation's result: the resolved config (model, test data, evaluator, attack; not
+    where it writes) and the checkpoint's content."""
+    settings = {k: v for k, v in cfg.to_dict().items() if k not in ('work_dir', 'experiment_name', 'load_from')}
+    text = json.dumps(settings, sort_keys=True, default=repr)
+    return dict(config_sha256=hashlib.sha256(text.encode()).hexdigest(), checkpoint_sha256=file_sha256(checkpoint))
+
+
+def cached(path: str, key: Dict[str, str], evaluate: Callable[[], Metrics], force: bool = False,
+           extra: Optional[dict] = None) -> Metrics:
+    """Metrics from ``path`` if a previous run with the same ``key`` wrote them (collect), else ``evaluate()``
+    written there with ``key`` and ``extra`` (a stale file, from another checkpoint or config, is re-evaluated)."""
     if osp.isfile(path) and not force:
-        print_log(f'collected {path}', logger='current')
         with open(path) as f:
-            return json.load(f)['metrics']
+            previous = json.load(f)
+        if previous.get('key') == key:
+            print_log(f'collected {path}', logger='current')
+            return previous['metrics']
+        changed = sorted(k for k in key if previous.get('key', {}).get(k) != key[k])
+        print_log(f'{path} is stale ({", ".join(changed)} changed): evaluating again', logger='current',
+                  level=logging.WARNING)
     metrics = evaluate()
-    atomic_write_json(path, dict(metrics=metrics), indent=2)
+    atomic_write_json(path, dict(key=key, **(extra or {}), metrics=metrics), indent=2)
     return metrics
 
 
 def evaluation_plan(eps: Sequence[float], pgd_steps: int, autoattack_eps: Optional[float],
                     test_sets: Dict[str, str]) -> List[Tuple[str, Optional[str], Optional[dict]]]:
     """``(name, test_set, attack)`` of every evaluation of one checkpoint."""
-    plan = [(f'pgd{pgd_steps}_eps{e:g}', None, dict(type='PGD', eps=e, steps=pgd_steps)) for e in eps]
+    plan = [(f'pgd{pgd_steps}_eps{e:g}', None, dict(type='PGD', eps=float(e), steps=pgd_steps)) for e in eps]
     if autoattack_eps is not None:
-        plan.append((f'autoattack_eps{autoattack_eps:g}', None, dict(type='AutoAttack', eps=autoattack_eps)))
+        plan.append((f'autoattack_eps{autoattack_eps:g}', None, dict(type='AutoAttack', eps=float(autoattack_eps))))
     plan += [(name, path, None) for name, path in test_sets.items()]
     return plan
 
@@ -104,19 +143,24 @@ def robustness_report(models: Sequence[Tuple[str, str, str]], out_dir: str, eps:
     eps = sorted(eps)
     plan = evaluation_plan(eps, pgd_steps, autoattack_eps, dict(test_sets or {}))
     results: Dict[str, Dict[str, Metrics]] = {}
+    threat_models = {evaluation: ATTACKS.build(with_default_keep(attack, EVALUATION_KEEP)).threat_model()
+                     for evaluation, _, attack in plan if attack}
     for name, config, checkpoint in models:
         results[name] = {}
         for evaluation, test_set, attack in plan:
             print_log(f'{name}: {evaluation}', logger='current')
             work_dir = osp.join(out_dir, name, evaluation)
-            evaluate = partial(run_evaluation, config, checkpoint, work_dir, test_set, attack, cfg_options)
-            results[name][evaluation] = cached(osp.join(out_dir, name, f'{evaluation}.json'), evaluate, force)
+            cfg = evaluation_config(config, checkpoint, work_dir, test_set, attack, cfg_options)
+            extra = dict(threat_model=threat_models[evaluation]) if attack else None
+            results[name][evaluation] = cached(osp.join(out_dir, name, f'{evaluation}.json'),
+                                               evaluation_key(cfg, checkpoint),
+                                               partial(run_evaluation, cfg), force, extra)
     header, rows = report_rows(results, eps, pgd_steps)
     table = markdown_table(header, rows)
     atomic_write_text(osp.join(out_dir, 'robustness_report.md'), f'# Robustness report\n\n{table}\n')
     atomic_write_json(osp.join(out_dir, 'robustness_report.json'),
                       dict(models={n: dict(config=c, checkpoint=k) for n, c, k in models}, eps=eps,
-                           pgd_steps=pgd_steps, results=results), indent=2)
+                           pgd_steps=pgd_steps, threat_models=threat_models, results=results), indent=2)
     if eps:
         plot_accuracy_vs_eps(results, eps, pgd_steps, osp.join(out_dir, 'accuracy_vs_eps.png'))
     print_log(f'robustness report in {out_dir}:\n{table}', logger='current')

@@ -26,8 +26,3 @@ def clean_robust_rows(metrics: Dict[str, float]) -> List[List[Any]]:
             rows.append([key, clean, metrics.get(f'{prefix}robust_{match.group(2)}')])
     return rows
 
-
-def describe_attack(cfg: Dict[str, Any]) -> str:
-    """``PGD(eps=4, steps=10)`` from an attack config."""
-    args = ', '.join(f'{k}={v}' for k, v in cfg.items() if k != 'type')
-    return f'{cfg.get("type", "?")}({args})'

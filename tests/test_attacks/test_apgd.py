@@ -37,28 +37,92 @@ def test_apgd_breaks_an_undefended_model(classifier, batch):
 
 
 def test_apgd_settings_and_caller_rng(classifier):
-    attack = ATTACKS.build(dict(type='APGD', eps=4, steps=100, restarts=2, loss='dlr'))
+    attack = ATTACKS.build(dict(type='APGD', eps=4, steps=7, restarts=2, loss='dlr', rho=0.5, seed=3))
     inner = attack.build(pixel_space_logits(classifier), torch.device('cpu'))
     assert type(inner) is APGDAttack
-    assert (inner.n_iter, inner.n_restarts, inner.loss, inner.norm) == (100, 2, 'dlr', 'Linf')
-    assert inner.eps == pytest.approx(4 / 255)
+    settings = (inner.n_iter, inner.n_restarts, inner.loss, inner.norm, inner.thr_decr, inner.seed)
+    assert settings == (7, 2, 'dlr', 'Linf', 0.5, 3)
+    assert inner.eps == pytest.approx(4 / 255) and inner.device == torch.device('cpu')
+    assert APGD().threat_model() == dict(attack='APGD', norm='linf', eps=4.0, eps_01=pytest.approx(4 / 255),
+                                         eps_255=pytest.approx(4.0), steps=100, restarts=1, loss='ce', rho=0.75,
+                                         seed=0, keep='misclassified')
     targeted = APGD(eps=0.5, norm='l2', loss='dlr-targeted').build(pixel_space_logits(classifier), 'cpu')
     assert type(targeted) is APGDAttack_targeted and targeted.n_target_classes == 9 and targeted.eps == 0.5
 
     torch.manual_seed(123)
-    expected = torch.rand(3)
-    torch.manual_seed(123)
-    APGD(eps=4, steps=2)(pixel_space_logits(classifier), torch.rand(2, 3, 16, 16), torch.tensor([0, 1]))
-    assert not torch.equal(torch.rand(3), expected)  # the images above drew from the RNG...
-    torch.manual_seed(123)
     images = torch.rand(2, 3, 16, 16)
     state = torch.get_rng_state()
-    APGD(eps=4, steps=2)(pixel_space_logits(classifier), images, torch.tensor([0, 1]))
-    assert torch.equal(torch.get_rng_state(), state)  # ...APGD's reseeding did not leak out
+    for keep in ('misclassified', 'loss'):
+        APGD(eps=4, steps=2, keep=keep)(pixel_space_logits(classifier), images, torch.tensor([0, 1]))
+        assert torch.equal(torch.get_rng_state(), state)  # APGD's reseeding does not leak out
 
 
-def test_apgd_rejects_bad_arguments():
-    with pytest.raises(ValueError, match='loss'):
-        APGD(loss='margin')
-    with pytest.raises(ValueError, match='norm'):
-        APGD(norm='l3')
+@pytest.mark.parametrize('keep,best_loss', [('misclassified', False), ('loss', True)])
+def test_keep_selects_the_reference_return(classifier, batch, monkeypatch, keep, best_loss):
+    calls = []
+
+    def perturb(self, x, y, best_loss=False):
+        calls.append(best_loss)
+        return x.clone()
+
+    monkeypatch.setattr(APGDAttack, 'perturb', perturb)
+    APGD(eps=4, steps=2, keep=keep)(pixel_space_logits(classifier), *batch)
+    assert calls == [best_loss]
+
+
+def test_loss_rule_is_reproducible(classifier, batch):
+    runs = [APGD(eps=8, steps=3, keep='loss', seed=1)(pixel_space_logits(classifier), *batch) for _ in range(2)]
+    assert torch.equal(*runs)
+    assert not torch.equal(runs[0], APGD(eps=8, steps=3, keep='loss', seed=2)(pixel_space_logits(classifier), *batch))
+
+
+def test_targeted_uses_at_most_c_minus_1_targets(classifier, batch, monkeypatch):  # the classifier has 5 classes
+    from mmpart.attacks import apgd as apgd_module
+    logged = []
+    monkeypatch.setattr(apgd_module, 'print_log', lambda msg, **kwargs: logged.append(msg))
+    attack = APGD(eps=24, steps=2, loss='dlr-targeted')
+    assert attack.threat_model()['n_target_classes'] == 9
+    adv = attack(pixel_space_logits(classifier), *batch)  # would index the 10th-highest of 5 logits
+    assert adv.shape == batch[0].shape
+    assert attack.threat_model()['n_target_classes'] == 4
+    attack(pixel_space_logits(classifier), *batch)
+    assert logged == ['APGD: the model has 5 classes, so APGD-T uses 4 target classes instead of 9']  # once
+    APGD(eps=24, steps=2, loss='dlr-targeted', n_target_classes=4)(pixel_space_logits(classifier), *batch)
+    assert len(logged) == 1  # 4 targets asked, 4 used: nothing to say
+
+
+def test_labels_reach_the_reference_attack(classifier, batch):
+    images, predicted = batch
+    wrong = (predicted + 1) % 5
+    logits_fn = pixel_space_logits(classifier)
+    # misclassified from the start: comes back clean (with the predicted labels it would be attacked)
+    assert torch.equal(APGD(eps=24, steps=3)(logits_fn, images, wrong), images)
+    by_loss = APGD(eps=24, steps=3, keep='loss')
+    assert not torch.equal(by_loss(logits_fn, images, wrong), by_loss(logits_fn, images, predicted))
+
+
+def test_dlr_needs_enough_classes():
+    def two_classes(x):
+        return torch.stack([x.flatten(1).mean(1), -x.flatten(1).mean(1)], dim=1)
+
+    torch.manual_seed(0)
+    images = torch.rand(2, 3, 4, 4)
+    for loss in ('dlr', 'dlr-targeted'):
+        with pytest.raises(ValueError, match='DLR loss.*at least [34] classes, this one has 2'):
+            APGD(loss=loss, steps=2)(two_classes, images, torch.tensor([0, 1]))
+    assert APGD(loss='ce', steps=2)(two_classes, images, torch.tensor([0, 1])).shape == images.shape
+
+
+def test_apgd_defaults_and_bad_arguments():
+    assert [APGD(norm=n).eps for n in ('linf', 'l2', 'l1')] == [4.0, 2.0, 75.0]
+    assert APGD(norm='l1').threat_model()['eps_01'] == 75.0
+    assert APGD().threat_model()['eps_01'] == pytest.approx(4 / 255)
+    for kwargs, match in ((dict(loss='margin'), 'loss'), (dict(norm='l3'), 'norm'), (dict(steps=0), 'steps >= 1'),
+                          (dict(restarts=0), 'restarts >= 1'), (dict(n_target_classes=0), 'n_target_classes >= 1'),
+                          (dict(loss='dlr-targeted', keep='loss'),
+                           r"^APGD with loss='dlr-targeted' takes keep='misclassified', got 'loss'$"),
+                          (dict(keep='last'),
+                           r"^APGD with loss='ce' takes keep='misclassified' or 'loss', got 'last'$")):
+        with pytest.raises(ValueError, match=match):
+            APGD(**kwargs)
+    assert APGD(steps=1, n_target_classes=1, loss='dlr-targeted').steps == 1

@@ -1,13 +1,27 @@
-"""Attack configs from the command line: the config's attack, overridden by flags, checked."""
+"""Attack configs from the command line: the config's attack, overridden by flags, checked; per-norm ε."""
 import pytest
 
-from mmpart.attacks import ATTACK_NAMES, attack_config
+from mmpart.attacks import APGD, ATTACK_NAMES, CW, FGSM, PGD, STANDARD_EPS, AutoAttack, attack_config
 from mmpart.registry import ATTACKS
 
+NORMS = dict(pgd=('linf', 'l2'), fgsm=('linf', 'l2'), cw=('linf', 'l2'), apgd=('linf', 'l2', 'l1'),
+             autoattack=('linf', 'l2', 'l1'))
 
-def test_every_name_builds():
-    for name in ATTACK_NAMES:
-        ATTACKS.build(attack_config(name, {}))
+
+def test_every_name_builds_its_attack_with_the_standard_eps_of_each_norm():
+    assert ATTACK_NAMES == dict(pgd='PGD', fgsm='FGSM', cw='CW', apgd='APGD', autoattack='AutoAttack')
+    classes = dict(pgd=PGD, fgsm=FGSM, cw=CW, apgd=APGD, autoattack=AutoAttack)
+    for name, norms in NORMS.items():
+        for norm in norms:  # no --eps: the norm's standard radius (DESIGN §5), not 4 whatever the norm
+            attack = ATTACKS.build(attack_config(name, dict(norm=norm, eps=None)))
+            assert type(attack) is classes[name] and attack.norm == norm
+            assert attack.eps == STANDARD_EPS[norm] == dict(linf=4, l2=2, l1=75)[norm]
+            model = attack.threat_model()
+            assert model['attack'] == classes[name].__name__ and model['eps_01'] == pytest.approx(
+                dict(linf=4 / 255, l2=2.0, l1=75.0)[norm])
+            if hasattr(attack, 'keep') or name == 'autoattack':
+                assert model['keep'] == 'misclassified'
+        assert ATTACKS.build(attack_config(name, dict(eps=8))).eps == 8
 
 
 def test_cli_overrides_config_of_the_same_type():
@@ -19,9 +33,12 @@ def test_cli_overrides_config_of_the_same_type():
 
 
 def test_errors_name_the_problem():
-    with pytest.raises(ValueError, match='FGSM does not take'):
+    takes = r"attack FGSM does not take \['steps'\]; it takes \['eps', 'keep', 'loss', 'norm'\]"
+    with pytest.raises(ValueError, match=takes):
         attack_config('fgsm', dict(steps=3))
-    with pytest.raises(ValueError, match='unknown attack'):
+    with pytest.raises(ValueError, match=r"unknown attack 'deepfool'; choose from \['apgd', 'autoattack', 'cw'"):
         attack_config('deepfool', {})
-    with pytest.raises(ValueError, match='no attack'):
+    with pytest.raises(ValueError, match='no attack: pass --attack NAME or set test_cfg.attack'):
         attack_config(None, dict(eps=4))
+    with pytest.raises(ValueError, match='norm must be one of'):
+        ATTACKS.build(attack_config('pgd', dict(norm='l1')))

@@ -7,10 +7,11 @@ value sits ``d``/255 from the threshold, on the correct side for most samples an
 :data:`WRONG` samples. An L-inf perturbation of radius ``eps``/255 moves the mean red value by at most
 ``eps``/255, so a correct sample is broken exactly when ``eps > d``; PGD reaches that corner because
 the gradient sign of a linear model never changes. Distances are half-integers and the tested radii
-integers, so no sample is ever on the boundary.
+integers, so no sample is ever on the boundary. ``drop`` leaves out the last (most distant) correctly
+classified samples of class 1, e.g. for an odd number of samples.
 """
 from pathlib import Path
-from typing import Dict, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 import torch
@@ -39,14 +40,19 @@ class TupleConv2d(nn.Conv2d):
         return (super().forward(x), )
 
 
-def hand_set_state_dict() -> Dict[str, torch.Tensor]:
-    """Weights that give the logit gap of the module docstring (mean/std of the config's preprocessor)."""
+def hand_set_state_dict(slope: float = SLOPE) -> Dict[str, torch.Tensor]:
+    """Weights that give the logit gap of the module docstring (mean/std of the config's preprocessor).
+
+    The two logits move symmetrically (``±gap/2``), so even a confidently classified sample, whose
+    softmax rounds to exactly 1 for its class, has a non-zero fp32 input gradient through the other class.
+    """
     red_mean, red_std = 123.675, 58.395
+    half_weight, half_bias = slope * red_std / 2, slope * (red_mean - THRESHOLD) / 2
     return {
         'backbone.weight': torch.tensor([1.0, 0.0, 0.0]).view(1, 3, 1, 1),  # the normalised red channel
         'backbone.bias': torch.zeros(1),
-        'head.fc.weight': torch.tensor([[0.0], [SLOPE * red_std]]),
-        'head.fc.bias': torch.tensor([0.0, SLOPE * (red_mean - THRESHOLD)]),
+        'head.fc.weight': torch.tensor([[-half_weight], [half_weight]]),
+        'head.fc.bias': torch.tensor([-half_bias, half_bias]),
     }
 
 
@@ -58,11 +64,14 @@ def hand_set_config(data_root: str) -> Config:
     return cfg
 
 
-def build_hand_set_model() -> nn.Module:
-    """The hand-set classifier in eval mode."""
+def build_hand_set_model(slope: float = SLOPE, **model_options) -> nn.Module:
+    """The hand-set classifier in eval mode (``model_options`` update the config's model, e.g.
+    ``type='AdvImageClassifier', attack=...``)."""
     register_all_modules()
-    model = MODELS.build(Config.fromfile(HAND_SET_CONFIG).model)
-    model.load_state_dict(hand_set_state_dict())
+    cfg = Config.fromfile(HAND_SET_CONFIG).model
+    cfg.update(model_options)
+    model = MODELS.build(cfg)
+    model.load_state_dict(hand_set_state_dict(slope))
     return model.eval()
 
 
@@ -72,13 +81,19 @@ def write_checkpoint(path: Path) -> str:
     return str(path)
 
 
-def make_margin_data(root: Path, size: int = 4) -> str:
+def margins(label: int, drop: int = 0) -> List[float]:
+    """Signed distances (> 0: correct side) of the samples of class ``label``, in file order."""
+    kept = DISTANCES[:len(DISTANCES) - drop] if label == 1 else DISTANCES
+    return list(kept) + [-WRONG]
+
+
+def make_margin_data(root: Path, size: int = 4, drop: int = 0) -> str:
     """``val/class0``, ``val/class1`` of uniform PNGs at the known distances; returns ``root`` with a slash."""
     for label in (0, 1):
         folder = root / 'val' / f'class{label}'
         folder.mkdir(parents=True, exist_ok=True)
         side = 1 if label == 1 else -1
-        signed = [side * d for d in DISTANCES] + [-side * WRONG]
+        signed = [side * d for d in margins(label, drop)]
         for i, offset in enumerate(signed):
             pixel = np.array([THRESHOLD + offset, 100, 180], dtype=np.float64)
             assert float(pixel[0]).is_integer()
@@ -86,9 +101,10 @@ def make_margin_data(root: Path, size: int = 4) -> str:
     return str(root) + '/'
 
 
-def expected_accuracy(eps: float) -> float:
+def expected_accuracy(eps: float, drop: int = 0) -> float:
     """Top-1 robust accuracy (%) under an optimal L-inf attack of radius ``eps``/255 (``eps=0``: clean)."""
-    return 100 * 2 * sum(d > eps for d in DISTANCES) / NUM_SAMPLES
+    signed = margins(0) + margins(1, drop)
+    return 100 * sum(d > eps for d in signed) / len(signed)
 
 
 def expected_curve(radii: Sequence[float]) -> list:

@@ -2,10 +2,12 @@
 import pytest
 import torch
 from mmengine.optim import OptimWrapper
+from mmpretrain.structures import DataSample
 
 from mmpart.attacks import from_pixel_space, to_pixel_space
 
 from ..test_models.test_mpm_classifier import build_synthetic_mpm, samples
+from .hand_set_classifier import build_hand_set_model
 
 EPS = 4 / 255
 
@@ -96,3 +98,30 @@ def test_baseline_classifier(norm_eval):
     model.backbone.register_forward_pre_hook(lambda m, args: seen.append(m.training))
     losses = model(clean_inputs(model), samples(4), mode='loss')
     assert seen == [False, False, False, True] and losses['loss'] > 0
+
+
+def test_training_keeps_the_highest_loss_iterate_unless_told():
+    assert build_synthetic_mpm(attack=dict(type='PGD', eps=4, steps=2)).attack.keep == 'loss'
+    assert build_synthetic_mpm(attack=dict(type='PGD', eps=4, steps=2, keep='last')).attack.keep == 'last'
+    assert build_synthetic_mpm().attack.keep == 'loss'  # the synthetic recipe, as the full-scale configs
+
+
+def test_attack_needs_the_preprocessor_normalisation():
+    with pytest.raises(ValueError, match=r"data_preprocessor \(ClsDataPreprocessor\) has no mean/std"):
+        build_synthetic_mpm(data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=6))
+
+
+def test_fp16_autocast_attack_moves_confident_samples():
+    # slope 0.5 and red 60.5/255 from the threshold: a logit gap of 30, p(wrong) ~ 1e-13 underflows in fp16
+    attack = dict(type='PGD', eps=4, steps=2, step_size=4, random_start=False, keep='last')
+    model = build_hand_set_model(slope=0.5, type='AdvImageClassifier', attack=attack)
+    images = torch.zeros(2, 3, 4, 4)
+    images[:, 0] = torch.tensor([127.5 - 60.5, 127.5 + 60.5]).view(2, 1, 1) / 255
+    labels = [DataSample().set_gt_label(label) for label in (0, 1)]
+    inputs = from_pixel_space(model, images)
+    for autocast in (False, True):
+        with torch.autocast('cpu', dtype=torch.float16, enabled=autocast):
+            adversarial = to_pixel_space(model, model.adversarial_inputs(inputs, labels))
+        expected = images.clone()
+        expected[:, 0] += torch.tensor([4.0, -4.0]).view(2, 1, 1) / 255  # towards the threshold; G and B unused
+        torch.testing.assert_close(adversarial, expected, atol=1e-5, rtol=0)

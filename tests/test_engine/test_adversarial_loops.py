@@ -4,8 +4,9 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.runner import Runner
 
-from mmpart.attacks import CW, PGD
+from mmpart.attacks import CW, PGD, AttackResult, BaseAttack
 from mmpart.engine.loops import AdversarialTestLoop, adversarial_predictions
+from mmpart.engine.loops import adversarial_loops as loops_module
 from mmpart.evaluation.metrics import RobustAccuracy
 from mmpart.registry import DATASETS
 from mmpart.utils import register_all_modules
@@ -50,11 +51,16 @@ def test_adversarial_val_loop_reports_clean_and_robust(data_root, tmp_path):
     cfg = hand_set_config(data_root)
     cfg.work_dir = str(tmp_path)
     cfg.load_from = write_checkpoint(tmp_path / 'hand_set.pth')
+    cfg.log_level = 'INFO'
     cfg.val_cfg = dict(type='AdversarialValLoop', attack=dict(type='PGD', eps=4, steps=10, step_size=1))
     cfg.val_evaluator = dict(type='RobustAccuracy', topk=(1, 2))
     runner = Runner.from_cfg(cfg)
     metrics = runner.val()
-    assert isinstance(runner.val_loop.attack, PGD) and runner.val_loop.attack.steps == 10
+    attack = runner.val_loop.attack
+    assert isinstance(attack, PGD) and attack.steps == 10 and attack.keep == 'misclassified'  # evaluation rule
+    log = next(tmp_path.glob('*/*.log')).read_text()
+    top = log.index('robust evaluation, threat model: PGD, L∞ ε = 4/255 (0.015686 in [0, 1]), steps=10, step_size=1')
+    assert 'keep=misclassified' in log[top:top + 300] and top < log.index('accuracy/robust_top1')
     assert metrics['accuracy/top1'] == pytest.approx(expected_accuracy(0))
     # an attack that does nothing would report the clean number here
     assert metrics['accuracy/robust_top1'] == pytest.approx(expected_accuracy(4))
@@ -100,3 +106,52 @@ def test_loop_needs_robust_metric(data_root, tmp_path):
     runner = Runner.from_cfg(cfg)
     with pytest.raises(ValueError, match='RobustAccuracy'):
         AdversarialTestLoop(runner, cfg.test_dataloader, dict(type='Accuracy'), attack=dict(type='PGD'))
+
+
+class FixedLogits(BaseAttack):
+    """Returns the images unchanged, with logits of its own (class 1 wins everywhere)."""
+
+    def __call__(self, logits_fn, images, labels):
+        return images
+
+    def run(self, logits_fn, images, labels):
+        logits = torch.zeros(images.size(0), 2)
+        logits[:, 1] = 3.0
+        return AttackResult(images, logits)
+
+    def threat_model(self):
+        return dict(attack='FixedLogits', norm='linf', eps=0.0, eps_01=0.0, eps_255=0.0)
+
+
+def test_adversarial_scores_are_the_logits_the_attack_returns(model, batch):
+    # no second forward pass: the scores come from AttackResult.logits
+    outputs = adversarial_predictions(model, batch, FixedLogits())
+    expected = torch.tensor([0.0, 3.0]).softmax(0)
+    for out in outputs:
+        torch.testing.assert_close(out.adv_pred_score, expected)
+        assert out.adv_pred_label.item() == 1
+
+
+def test_loop_uses_the_evaluation_rule_unless_told(data_root, tmp_path, monkeypatch):
+    cfg = hand_set_config(data_root)
+    cfg.work_dir = str(tmp_path)
+    runner = Runner.from_cfg(cfg)
+    warnings = []
+    monkeypatch.setattr(loops_module, 'print_log', lambda msg, **kwargs: warnings.append(msg))
+    loop = AdversarialTestLoop(runner, cfg.test_dataloader, dict(type='RobustAccuracy'), attack=dict(type='CW'))
+    assert loop.attack.keep == 'misclassified' and loop.attack_cfg == dict(type='CW', keep='misclassified')
+    assert not warnings
+    loop = AdversarialTestLoop(runner, cfg.test_dataloader, dict(type='RobustAccuracy'),
+                               attack=dict(type='PGD', keep='loss'))
+    assert loop.attack.keep == 'loss' and len(warnings) == 1 and 'overstated' in warnings[0]
+    AdversarialTestLoop(runner, cfg.test_dataloader, dict(type='RobustAccuracy'), attack=dict(type='AutoAttack'))
+    assert len(warnings) == 1  # AutoAttack has no keep: always the evaluation rule
+
+
+def test_loop_needs_the_preprocessor_normalisation(data_root, tmp_path):
+    cfg = hand_set_config(data_root)
+    cfg.work_dir = str(tmp_path)
+    cfg.model.data_preprocessor = dict(type='ClsDataPreprocessor', num_classes=2)
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(ValueError, match=r'ImageClassifier.data_preprocessor \(ClsDataPreprocessor\) has no mean/std'):
+        AdversarialTestLoop(runner, cfg.test_dataloader, dict(type='RobustAccuracy'), attack=dict(type='PGD'))

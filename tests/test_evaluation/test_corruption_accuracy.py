@@ -84,3 +84,36 @@ def test_corruption_accuracy_metric():
     assert 'CE/fog' not in metrics
     with pytest.raises(KeyError, match='meta_keys'):
         metric.process({}, [dict(pred_label=torch.tensor([0]), gt_label=torch.tensor([0]))])
+
+
+def test_alexnet_constants_are_design_s_in_its_order():
+    from mmpart.datasets.robustness.imagenet_meta import ALEXNET_CORRUPTION_ERRORS, IMAGENET_C_CORRUPTIONS
+    design = [0.886428, 0.894468, 0.922640, 0.819880, 0.826268, 0.785948, 0.798360, 0.866816, 0.826572, 0.819324,
+              0.564592, 0.853204, 0.646056, 0.717840, 0.606500]  # DESIGN §2.3, in the order of the 15 corruptions
+    assert list(IMAGENET_C_CORRUPTIONS) == [
+        'gaussian_noise', 'shot_noise', 'impulse_noise', 'defocus_blur', 'glass_blur', 'motion_blur', 'zoom_blur',
+        'snow', 'frost', 'fog', 'brightness', 'contrast', 'elastic_transform', 'pixelate', 'jpeg_compression']
+    assert [ALEXNET_CORRUPTION_ERRORS[c] for c in IMAGENET_C_CORRUPTIONS] == design
+    assert set(ALEXNET_CORRUPTION_ERRORS) == set(IMAGENET_C_CORRUPTIONS)
+
+
+def test_custom_baseline_prefix_and_incomplete_grids(monkeypatch):
+    from mmpart.evaluation.metrics import corruption_accuracy
+    logged = []
+    monkeypatch.setattr(corruption_accuracy, 'print_log', lambda msg, **kwargs: logged.append(msg))
+    samples = [sample('blur', s, 0, 0) for s in range(1, 6)] + [sample('blur', 3, 1, 0)]  # error 0.5 at s3
+    metric = CorruptionAccuracy(baseline=dict(blur=0.25), prefix='c')
+    metric.process({}, samples)
+    metrics = metric.evaluate(len(samples))
+    assert metrics['c/mCE'] == metrics['c/CE/blur'] == pytest.approx(100 * 0.1 / 0.25) and not logged
+    partial = CorruptionAccuracy()  # fog at one severity only: no mCE, and a message saying why
+    partial.process({}, [sample('fog', 1, 0, 0)])
+    assert 'mCE' not in partial.compute_metrics(partial.results)
+    assert logged == ['CorruptionAccuracy: no corruption with an AlexNet error was evaluated at all 5 severities, '
+                      'so there is no mCE']
+    for missing in ('corruption', 'severity'):
+        incomplete = sample('fog', 1, 0, 0)
+        del incomplete[missing]
+        with pytest.raises(KeyError, match=r'CorruptionAccuracy needs corruption/severity in the data samples: add '
+                                           r'them to PackInputs\(meta_keys=\.\.\.\) in the test pipeline'):
+            CorruptionAccuracy().process({}, [incomplete])

@@ -70,3 +70,14 @@ def test_v2_label_is_the_folder_number(tmp_path):
     write_images(tmp_path, ['1000'])
     with pytest.raises(ValueError, match='1000'):
         DATASETS.build(dict(type='ImageNetV2', data_root=str(tmp_path)))
+
+
+def test_subset_accuracy_with_given_indices_and_prefix():
+    # classes 3 and 7 of a 10-way model; 2 of 3 samples right within the subset (the 10-way argmax is 0)
+    scores = torch.tensor([[0.5, 0, 0, 0.3, 0, 0, 0, 0.2, 0, 0]] * 3)
+    metric = SubsetAccuracy(subset_indices=[3, 7], prefix='sub')
+    metric.dataset_meta = dict(subset_indices=(0, 1))  # the argument wins over the metainfo
+    metric.process({}, [dict(pred_score=s, gt_label=torch.tensor([y])) for s, y in zip(scores, (3, 3, 7))])
+    assert metric.evaluate(3) == {'sub/top1': pytest.approx(200 / 3)}
+    with pytest.raises(ValueError, match='SubsetAccuracy needs subset_indices'):
+        SubsetAccuracy().process({}, [dict(pred_score=scores[0], gt_label=torch.tensor([3]))])

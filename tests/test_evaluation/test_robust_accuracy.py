@@ -30,7 +30,14 @@ def test_clean_and_robust_topk():
     assert reference.evaluate(len(SAMPLES)) == {'accuracy/top1': 75.0, 'accuracy/top2': 100.0}
 
 
+def test_prefix_and_int_topk():
+    metric = METRICS.build(dict(type='RobustAccuracy', topk=1, prefix='pgd'))
+    metric.process({}, SAMPLES)
+    assert metric.evaluate(len(SAMPLES)) == {'pgd/top1': 75.0, 'pgd/robust_top1': 25.0}
+
+
 def test_needs_adversarial_predictions():
     metric = METRICS.build(dict(type='RobustAccuracy'))
-    with pytest.raises(KeyError, match='AdversarialValLoop'):
+    with pytest.raises(KeyError, match=r'RobustAccuracy needs adversarial predictions \(adv_pred_score\): evaluate '
+                                       r'with AdversarialValLoop / AdversarialTestLoop'):
         metric.process({}, [dict(gt_label=torch.tensor([0]), pred_score=torch.tensor([1.0, 0.0]))])

@@ -55,3 +55,37 @@ def test_bad_file_name(tmp_path):
     Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / 'tiger1-cat2.png')
     with pytest.raises(ValueError, match='tiger1-cat2.png'):
         DATASETS.build(dict(type='CueConflictDataset', data_root=str(tmp_path)))
+
+
+def shape_bias_of(triples, **kwargs) -> dict:
+    """ShapeBias over ``(decided, shape, texture)`` category names, with the 16 categories as classes."""
+    metric = ShapeBias(**kwargs)
+    metric.dataset_meta = dict(classes=CATEGORIES)
+    metric.process({}, [dict(pred_score=scores_for(d), gt_label=torch.tensor([CATEGORIES.index(s)]),
+                             texture_label=CATEGORIES.index(t)) for d, s, t in triples])
+    return metric.evaluate(len(triples))
+
+
+def test_shape_bias_counts_without_coincidences():
+    # 3 shape hits, 2 texture hits, 2 neither (7 conflicting images) and 1 image whose shape equals its texture
+    triples = [('cat', 'cat', 'dog')] * 3 + [('dog', 'cat', 'dog')] * 2 + [('bird', 'cat', 'dog')] * 2 + [
+        ('cat', 'cat', 'cat')]
+    assert shape_bias_of(triples, prefix='cue') == {
+        'cue/shape_bias': pytest.approx(3 / 5), 'cue/shape_match': pytest.approx(300 / 7),
+        'cue/texture_match': pytest.approx(200 / 7)}
+    balanced = shape_bias_of([('cat', 'cat', 'dog'), ('dog', 'cat', 'dog')])
+    assert balanced['shape_bias/shape_bias'] == 0.5
+    assert np.isnan(shape_bias_of([('bird', 'cat', 'dog')])['shape_bias/shape_bias'])  # no hit at all
+    with pytest.raises(ValueError, match='ShapeBias: no image whose shape and texture categories differ'):
+        shape_bias_of([('cat', 'cat', 'cat')])
+
+
+def test_custom_category_indices_and_missing_texture_label():
+    # a 3-class model whose classes 0 and 1 form category 'a', class 2 category 'b'
+    metric = ShapeBias(category_indices=dict(a=[0, 1], b=[2]))
+    metric.dataset_meta = dict(classes=['a', 'b'])
+    scores = torch.tensor([0.3, 0.3, 0.4])  # mean 0.3 for 'a', 0.4 for 'b': decided 'b'
+    metric.process({}, [dict(pred_score=scores, gt_label=torch.tensor([1]), texture_label=0)])
+    assert metric.evaluate(1)['shape_bias/shape_bias'] == 1.0
+    with pytest.raises(KeyError, match=r'ShapeBias needs texture_label in the data samples: add it to PackInputs'):
+        metric.process({}, [dict(pred_score=scores, gt_label=torch.tensor([1]))])

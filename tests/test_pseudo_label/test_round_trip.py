@@ -16,6 +16,7 @@ from mmpart.pseudo_label.image_list import IMAGE_EXTENSIONS, image_key, read_ann
 from mmpart.registry import DATASETS
 from mmpart.utils import register_all_modules
 
+from ..ports import free_port
 from .conftest import REPO, TINY_DET, det_cfg_options, run_tool
 
 TOOL = osp.join(REPO, 'tools', 'pseudo_label.py')
@@ -131,7 +132,7 @@ def test_sharded_run_covers_every_image_once(labelled, pinpp, tiny_detector, tmp
     cmd = ['bash', osp.join(REPO, 'tools', 'dist_pseudo_label.sh'), TINY_DET, tiny_detector, '2',
            *tool_cmd(pinpp, tiny_detector, out)[4:]]
     subprocess.run(cmd, check=True, cwd=REPO, capture_output=True,
-                   env=dict(os.environ, PYTHON=sys.executable, PORT='29671'))
+                   env=dict(os.environ, PYTHON=sys.executable, PORT=str(free_port())))
     logs = [osp.join(out, '.pseudo_label', f'rank{r}.jsonl') for r in range(2)]
     shards = [[i['image'] for line in open(p) for i in json.loads(line)['images']] for p in logs]
     assert shards[0] and shards[1] and sorted(shards[0] + shards[1]) == unannotated_images(pinpp)

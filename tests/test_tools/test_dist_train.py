@@ -1,22 +1,17 @@
 """tools/dist_train.sh: two CPU processes (gloo) train the synthetic MPM config, checkpoint, resume."""
 import math
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 from mmpart.utils import safe_load_checkpoint
 
+from ..ports import free_port
+
 REPO = Path(__file__).parents[2]
 CONFIG = 'configs/mpm/mpm_r18_synthetic.py'
 BATCH = 8
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def dist_train(data_root: Path, work_dir: Path, max_epochs: int, *args: str) -> str:

@@ -10,8 +10,9 @@ Example::
         --test-set imagenet_c=configs/_base_/datasets/imagenet_c.py imagenet_a=configs/_base_/datasets/imagenet_a.py
 
 Writes ``OUT_DIR/robustness_report.{md,json}`` and ``OUT_DIR/accuracy_vs_eps.png``. Each evaluation is kept
-in ``OUT_DIR/<model>/<evaluation>.json``; a rerun collects those instead of evaluating again (``--force``
-re-runs). PGD and AutoAttack run on each config's test set (e.g. IN-1K val; for the RobustBench 5,000
+in ``OUT_DIR/<model>/<evaluation>.json`` with the SHA-256 of its resolved config and of the checkpoint file; a
+rerun collects those whose config and checkpoint are unchanged and evaluates the others again (``--force``
+re-runs all). PGD and AutoAttack run on each config's test set (e.g. IN-1K val; for the RobustBench 5,000
 images pass ``--cfg-options`` or use a config whose test set is
 ``configs/_base_/datasets/imagenet_val_robustbench5k.py``).
 """

@@ -20,7 +20,9 @@ class RobustAccuracy(BaseMetric):
     Reads ``pred_score`` (clean), ``adv_pred_score`` (under attack, written by
     :class:`~mmpart.engine.loops.AdversarialValLoop` / ``AdversarialTestLoop``) and ``gt_label``.
     A sample counts as robust when it is right both clean and under attack: the zero perturbation
-    is in every threat model, so robust accuracy never exceeds clean accuracy.
+    is in every threat model, so robust accuracy never exceeds clean accuracy. The attacked point is the
+    one the attack returns, chosen for top-1 (under ``keep='misclassified'``, the first misclassified
+    iterate): ``robust_top{k}`` for k > 1 is measured there, not under an attack on the top-k decision.
 
     Keys (in %): ``accuracy/top{k}`` (clean, the key of mmpretrain's ``Accuracy``) and
     ``accuracy/robust_top{k}``.

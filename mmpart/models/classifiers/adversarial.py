@@ -5,7 +5,15 @@ import torch
 from mmpretrain.models import ImageClassifier
 from mmpretrain.structures import DataSample
 
-from mmpart.attacks import BaseAttack, from_pixel_space, pixel_space_logits, to_pixel_space
+from mmpart.attacks import (
+    TRAINING_KEEP,
+    BaseAttack,
+    from_pixel_space,
+    normalisation,
+    pixel_space_logits,
+    to_pixel_space,
+    with_default_keep,
+)
 from mmpart.registry import ATTACKS, MODELS
 
 
@@ -24,14 +32,20 @@ class AdversarialTrainMixin:
     reducer only sees the training backward. Inputs are attacked in pixel space [0, 1] through the
     data preprocessor's mean/std (see :mod:`mmpart.attacks`).
 
+    Under fp16 autocast the attack's input gradient is rescaled per sample so that it does not
+    underflow (see :func:`mmpart.attacks.gradients.loss_and_input_gradient`).
+
     Args:
         attack: a registered attack (``ATTACKS``), e.g. ``dict(type='PGD', eps=4, steps=2,
-            step_size=4)``; None trains on clean inputs.
+            step_size=4)``; a config without ``keep`` keeps the highest-loss iterate (``keep='loss'``);
+            None trains on clean inputs.
     """
 
     def __init__(self, *args, attack: Optional[Union[dict, BaseAttack]] = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.attack = ATTACKS.build(attack) if isinstance(attack, dict) else attack
+        self.attack = ATTACKS.build(with_default_keep(attack, TRAINING_KEEP)) if isinstance(attack, dict) else attack
+        if self.attack is not None:
+            normalisation(self)  # a clear error now rather than in the first training step
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None,
                 mode: str = 'tensor'):

@@ -1,0 +1,42 @@
+"""Input gradients of a per-sample attack loss, safe under fp16 autocast."""
+from typing import Callable, Tuple
+
+import torch
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+#: per-sample size of the logit gradient sent back through an fp16 network (GradScaler's headroom idea)
+FP16_LOGIT_GRAD_SCALE = 2.0**10
+
+
+def fp16_autocast(device_type: str) -> bool:
+    """Whether float16 autocast is active for ``device_type`` (AmpOptimWrapper's default on GPUs)."""
+    return torch.is_autocast_enabled(device_type) and torch.get_autocast_dtype(device_type) == torch.float16
+
+
+def loss_and_input_gradient(logits_fn: Callable[[torch.Tensor], torch.Tensor], loss_fn: LossFn, x: torch.Tensor,
+                            labels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-sample loss (float32), its gradient w.r.t. ``x`` and the logits, from one forward pass.
+
+    Only ``x`` gets a gradient (no parameter gradients). Under float16 autocast, small gradients
+    underflow to 0 on the way back through the network, and ``sign(0) = 0`` would leave those pixels
+    unattacked (a confidently classified sample has a cross-entropy gradient far below fp16's range).
+    There, each sample's logit gradient is rescaled to a maximum magnitude of
+    :data:`FP16_LOGIT_GRAD_SCALE` before it is propagated, which changes neither the sign nor the
+    direction of that sample's input gradient (samples do not interact in eval mode); samples whose
+    gradient still comes back non-finite get a zero gradient (they do not move this step).
+    """
+    x = x.detach().requires_grad_(True)
+    with torch.enable_grad():
+        logits = logits_fn(x)
+        if not fp16_autocast(x.device.type):
+            loss = loss_fn(logits, labels)
+            grad, = torch.autograd.grad(loss.sum(), x)
+            return loss.detach(), grad.detach(), logits.detach()
+        logits32 = logits.float()
+        loss = loss_fn(logits32, labels)
+        logit_grad, = torch.autograd.grad(loss.sum(), logits32)  # stops at logits32: the graph below stays
+        peak = logit_grad.flatten(1).abs().amax(dim=1).clamp_min(torch.finfo(torch.float32).tiny)
+        logit_grad = logit_grad * (FP16_LOGIT_GRAD_SCALE / peak).view(-1, *[1] * (logit_grad.dim() - 1))
+        grad, = torch.autograd.grad(logits32, x, grad_outputs=logit_grad)
+    finite = torch.isfinite(grad.flatten(1)).all(dim=1).view(-1, *[1] * (grad.dim() - 1))
+    return loss.detach(), torch.where(finite, grad, torch.zeros_like(grad)).detach(), logits.detach()

@@ -1,0 +1,67 @@
+"""Adversarial training under 2-process DDP (gloo, CPU): the attack runs inside the wrapped model's forward and
+one train step gives the weights of a single-process step on the same global batch."""
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from mmengine.model import MMDistributedDataParallel
+from mmengine.optim import OptimWrapper
+from mmpretrain.structures import DataSample
+
+from ..ports import free_port
+from .hand_set_classifier import build_hand_set_model
+
+GLOBAL_BATCH = 8
+ATTACK = dict(type='PGD', eps=16, steps=2, step_size=8, random_start=False, keep='loss')
+
+
+def build_model(attack=ATTACK):
+    """The hand-set classifier (no BN: per-process batch statistics cannot differ) as an AdvImageClassifier."""
+    return build_hand_set_model(type='AdvImageClassifier', attack=attack).train()
+
+
+def global_batch() -> dict:
+    generator = torch.Generator().manual_seed(0)
+    images = [torch.randint(0, 256, (3, 4, 4), dtype=torch.uint8, generator=generator) for _ in range(GLOBAL_BATCH)]
+    return dict(inputs=images, data_samples=[DataSample().set_gt_label(i % 2) for i in range(GLOBAL_BATCH)])
+
+
+def one_step(model, data: dict, wrapper=None) -> dict:
+    """One SGD step (lr 1, so the weight change is minus the gradient); returns the new weights."""
+    optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1.0))
+    (wrapper or model).train_step(data, optim_wrapper)
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _ddp_worker(rank: int, port: int, out: str) -> None:
+    torch.set_num_threads(1)
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
+    try:
+        model = build_model()
+        calls, attack = [], model.attack
+        wrapper = MMDistributedDataParallel(module=model, device_ids=None, broadcast_buffers=False)
+        data = global_batch()
+        shard = {k: v[rank::2] for k, v in data.items()}  # what DefaultSampler gives each rank
+        model.attack = lambda *args: calls.append(1) or attack(*args)
+        weights = one_step(model, shard, wrapper)
+        if rank == 0:
+            torch.save(dict(weights=weights, attack_calls=len(calls)), out)
+    finally:
+        dist.destroy_process_group()
+
+
+def test_two_process_step_matches_one_process_on_the_global_batch(tmp_path: Path):
+    single = one_step(build_model(), global_batch())  # first: builds the registries the children inherit
+    clean = one_step(build_model(attack=None), global_batch())
+
+    out = str(tmp_path / 'rank0.pth')
+    # fork: the children inherit the imported stack (spawn re-imports it: ~20 s per process on this machine)
+    mp.start_processes(_ddp_worker, args=(free_port(), out), nprocs=2, join=True, start_method='fork')
+    ddp = torch.load(out, weights_only=True)
+    assert ddp['attack_calls'] == 1  # the attack ran inside the DDP-wrapped forward
+    for key, value in single.items():
+        torch.testing.assert_close(ddp['weights'][key], value, atol=1e-6, rtol=1e-5)
+    before = build_model().state_dict()
+    changed = [k for k in single if not torch.allclose(single[k], before[k])]
+    assert changed and any(not torch.allclose(single[k], clean[k], atol=1e-4) for k in changed)
