@@ -9,7 +9,6 @@ from mmpart.attacks import (
     TRAINING_KEEP,
     BaseAttack,
     from_pixel_space,
-    normalisation,
     pixel_space_logits,
     to_pixel_space,
     with_default_keep,
@@ -44,8 +43,6 @@ class AdversarialTrainMixin:
     def __init__(self, *args, attack: Optional[Union[dict, BaseAttack]] = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.attack = ATTACKS.build(with_default_keep(attack, TRAINING_KEEP)) if isinstance(attack, dict) else attack
-        if self.attack is not None:
-            normalisation(self)  # a clear error now rather than in the first training step
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None,
                 mode: str = 'tensor'):
