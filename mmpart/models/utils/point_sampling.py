@@ -1,0 +1,46 @@
+"""Random pixels of a map and the values there: the pieces of a point-sampled (PointRend-style) loss.
+
+A loss that is a mean over pixels can be estimated without bias by its mean over pixels drawn uniformly
+at random; the expensive per-pixel work (a projection to thousands of classes) then runs at the drawn
+pixels only.
+"""
+from typing import Sequence, Union
+
+import torch
+
+#: points per image: a count (``int``), a fraction of the map's pixels (``float`` in (0, 1]), or one of
+#: these per scale
+NumPoints = Union[int, float, Sequence[Union[int, float]]]
+
+
+def check_num_points(num_points: NumPoints, num_scales: int = 1) -> list:
+    """``num_points`` as one count or fraction per scale; ValueError naming the bad entry."""
+    specs = list(num_points) if isinstance(num_points, (list, tuple)) else [num_points] * num_scales
+    if len(specs) != num_scales:
+        raise ValueError(f'num_points={num_points!r} has {len(specs)} entries for {num_scales} scales')
+    for spec in specs:
+        is_count = isinstance(spec, int) and not isinstance(spec, bool) and spec > 0
+        is_fraction = isinstance(spec, float) and 0 < spec <= 1
+        if not (is_count or is_fraction):
+            raise ValueError(f'num_points entry {spec!r}: give a positive int (points per image) or a float in '
+                             '(0, 1] (fraction of the pixels)')
+    return specs
+
+
+def points_for(spec: Union[int, float], num_pixels: int) -> int:
+    """Points to draw from a map of ``num_pixels`` pixels: the count (at most all pixels) or the fraction."""
+    if isinstance(spec, float):
+        return max(1, round(spec * num_pixels))
+    return min(spec, num_pixels)
+
+
+def random_pixels(batch: int, num_pixels: int, num_points: int, device: torch.device) -> torch.Tensor:
+    """N×P flat indices of ``num_points`` distinct pixels per image, uniformly at random, in random order."""
+    return torch.rand(batch, num_pixels, device=device).topk(num_points, dim=1).indices
+
+
+def gather_pixels(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Values of ``x`` (N×H×W or N×C×H×W) at flat pixel indices ``index`` (N×P): N×P or N×C×P."""
+    if x.dim() == 3:
+        return x.flatten(1).gather(1, index)
+    return x.flatten(2).gather(2, index[:, None].expand(-1, x.shape[1], -1))
