@@ -4,9 +4,10 @@ A loss that is a mean over pixels can be estimated without bias by its mean over
 at random; the expensive per-pixel work (a projection to thousands of classes) then runs at the drawn
 pixels only.
 """
-from typing import Sequence, Union
+from typing import Sequence, Tuple, Union
 
 import torch
+from mmcv.ops import point_sample
 
 #: points per image: a count (``int``), a fraction of the map's pixels (``float`` in (0, 1]), or one of
 #: these per scale
@@ -44,3 +45,17 @@ def gather_pixels(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     if x.dim() == 3:
         return x.flatten(1).gather(1, index)
     return x.flatten(2).gather(2, index[:, None].expand(-1, x.shape[1], -1))
+
+
+def resized_at_pixels(x: torch.Tensor, index: torch.Tensor, size: Tuple[int, int],
+                      align_corners: bool = False) -> torch.Tensor:
+    """N×C×P values of ``x`` (N×C×h×w) bilinearly resized to ``size`` (as ``F.interpolate``), at the flat
+    pixel indices ``index`` (N×P) of that size, without building the resized map."""
+    height, width = size
+    ys, xs = (index // width).to(x.dtype), (index % width).to(x.dtype)
+    if align_corners:  # pixel i of n sits at i / (n - 1) of the map
+        coords = torch.stack([xs / max(width - 1, 1), ys / max(height - 1, 1)], dim=-1)
+    else:  # pixel centres
+        coords = torch.stack([(xs + 0.5) / width, (ys + 0.5) / height], dim=-1)
+    # border padding: F.interpolate clamps source coordinates to the map as well
+    return point_sample(x, coords, align_corners=align_corners, padding_mode='border')
