@@ -12,12 +12,8 @@ Times: CPU time of this process (``time.process_time``) with one torch thread by
 jobs on the machine do not count (wall-clock on a shared 2-core machine swung the ratios by ±0.3); all
 variants run interleaved (one call of each per round, after a warm-up round) and the median over rounds
 is reported.
-Peak memory: torch has no allocator statistics on CPU, so each variant runs in a fresh subprocess that
-builds the model and optimizer, resets the kernel's peak-RSS mark (``/proc/self/clear_refs``), records its
-resident set size (RSS), runs 2 steps and reports the growth of the peak RSS (``VmHWM``) over that
-baseline: activations, gradients, optimizer state and allocator slack of a training step, as the OS sees
-them; the median over a few subprocesses. (``getrusage``'s ``ru_maxrss`` would not do: it keeps the
-parent's peak across ``fork``/``exec``.)
+Peak memory: the growth of the peak RSS over a train step, each variant in fresh subprocesses
+(``benchmarks/peak_rss.py``), the median over a few subprocesses.
 
     python benchmarks/mpm_overhead.py [--rounds 5] [--memory-repeats 3] [--threads 1] [--batch 8] [--size 224]
         [--num-points 0.25]   # another setting for the sampled variants than the recipe's
@@ -25,8 +21,6 @@ parent's peak across ``fork``/``exec``.)
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Callable, Dict, Optional
@@ -36,6 +30,7 @@ from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.structures import PixelData
 from mmpretrain.structures import DataSample
+from peak_rss import median_of_subprocesses, peak_growth
 
 from mmpart.models.utils.point_sampling import NumPoints
 from mmpart.registry import MODELS
@@ -93,35 +88,16 @@ def variant(name: str, batch: int, size: int, num_points: Optional[NumPoints] = 
     return lambda: model.train_step(data, optim_wrapper)
 
 
-def memory_status_mb(field: str) -> float:
-    """``VmRSS`` (current) or ``VmHWM`` (peak) of this process, in MB."""
-    with open('/proc/self/status') as f:
-        line = next(line for line in f if line.startswith(field + ':'))
-    return int(line.split()[1]) / 1024
-
-
 def memory_probe(name: str, batch: int, size: int, num_points: Optional[NumPoints]) -> None:
-    """Run in a subprocess: growth of the peak RSS over the built model, printed as JSON."""
-    step = variant(name, batch, size, num_points)
-    with open('/proc/self/clear_refs', 'w') as f:
-        f.write('5')  # reset VmHWM to the current RSS
-    base = memory_status_mb('VmRSS')
-    for _ in range(2):
-        step()
-    peak = memory_status_mb('VmHWM')
-    print(json.dumps(dict(variant=name, peak_growth_mb=peak - base, peak_mb=peak)))
+    """Run in a subprocess: growth of the peak RSS over the built model during 2 steps, printed as JSON."""
+    print(json.dumps(dict(variant=name, **peak_growth(variant(name, batch, size, num_points)))))
 
 
 def peak_memory(name: str, batch: int, size: int, repeats: int, num_points: Optional[NumPoints]) -> Dict[str, float]:
     """Median over ``repeats`` fresh subprocesses of :func:`memory_probe`'s numbers."""
-    probes = []
     extra = [] if num_points is None else ['--num-points', json.dumps(num_points)]
-    for _ in range(repeats):
-        out = subprocess.run([sys.executable, __file__, '--memory-probe', name, '--batch', str(batch), '--size',
-                              str(size), '--threads', str(torch.get_num_threads()), *extra],
-                             check=True, capture_output=True, text=True).stdout
-        probes.append(json.loads(out.strip().splitlines()[-1]))
-    return {key: statistics.median(p[key] for p in probes) for key in ('peak_growth_mb', 'peak_mb')}
+    return median_of_subprocesses([__file__, '--memory-probe', name, '--batch', str(batch), '--size', str(size),
+                                   '--threads', str(torch.get_num_threads()), *extra], repeats)
 
 
 def timings(batch: int, size: int, rounds: int, num_points: Optional[NumPoints]) -> Dict[str, float]:

@@ -12,6 +12,7 @@ from typing import List, Tuple, Union
 
 import torch
 import torch.nn as nn
+from mmengine.registry import DefaultScope
 from mmseg.models.decode_heads import ASPPHead, FCNHead, FPNHead, SegformerHead
 from mmseg.models.losses import accuracy
 
@@ -28,13 +29,17 @@ class PointSampledLossMixin:
     (``loss_ce``, ``acc_seg``). With mmseg's default ``avg_non_ignore=False`` the loss is the mean
     over all pixels, ignored ones adding 0, and its estimate is unbiased.
 
+    The head is built in mmseg's scope, so its nested modules (``loss_decode``) resolve as in upstream
+    configs: write ``dict(type='PointLossFPNHead', _scope_='mmpart', ...)`` in place of ``FPNHead``.
+
     Args:
         num_points: label pixels per image: a count, or a fraction of the pixels (float in (0, 1]).
         *args, **kwargs: the decode head's arguments. A pixel ``sampler`` (OHEM) is not supported.
     """
 
-    def __init__(self, *args, num_points: Union[int, float] = 1 / 16, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, num_points: Union[int, float] = 8192, **kwargs) -> None:
+        with DefaultScope.overwrite_default_scope('mmseg'):
+            super().__init__(*args, **kwargs)
         if self.sampler is not None:
             raise ValueError(f'{type(self).__name__} evaluates its loss at random pixels: remove sampler='
                              f'{type(self.sampler).__name__}')
