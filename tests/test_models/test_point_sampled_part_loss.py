@@ -15,9 +15,9 @@ from mmpart.utils import register_all_modules
 from tests.test_engine.tiny_classifier import one_thread
 
 CONFIGS = Path(__file__).parents[2] / 'configs'
-DRAWS = 300
+DRAWS = 200
 # |mean of the draws - dense| may reach this many standard errors of the mean; a seeded run is
-# deterministic, and with ~400 compared numbers a true bias-free estimate exceeds 5 SE with p < 1e-3
+# deterministic, and with ~380 compared numbers a true bias-free estimate exceeds 5 SE with p < 1e-3
 Z_MAX = 5.0
 
 
