@@ -10,7 +10,7 @@ default_scope = 'mmpart'
 crop_size = (512, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size, seg_pad_val=65535),
-    decode_head=dict(type='PointLossASPPHead', _scope_='mmpart', num_points=8192, num_classes=3309,
-                     ignore_index=65535),
-    auxiliary_head=dict(type='PointLossFCNHead', _scope_='mmpart', num_points=8192, num_classes=3309,
-                        ignore_index=65535))
+    decode_head=dict(type='PointLossASPPHead', _scope_='mmpart', num_points=8192,
+                     num_classes=_base_.num_classes, ignore_index=65535),
+    auxiliary_head=dict(type='PointLossFCNHead', _scope_='mmpart', num_points=8192,
+                        num_classes=_base_.num_classes, ignore_index=65535))

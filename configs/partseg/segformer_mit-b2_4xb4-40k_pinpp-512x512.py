@@ -17,7 +17,7 @@ model = dict(
         num_heads=[1, 2, 5, 8],
         num_layers=[3, 4, 6, 3]),
     decode_head=dict(type='PointLossSegformerHead', _scope_='mmpart', num_points=8192,
-                     in_channels=[64, 128, 320, 512], num_classes=3309, ignore_index=65535))
+                     in_channels=[64, 128, 320, 512], num_classes=_base_.num_classes, ignore_index=65535))
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
