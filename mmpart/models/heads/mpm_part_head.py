@@ -1,6 +1,6 @@
 """MPM's bypass: a multi-scale, top-down part segmentation head (DESIGN §3), mmseg-style."""
 import math
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -124,7 +124,7 @@ class MPMPartHead(BaseDecodeHead):
         """N×C×P logits: the 1×1 ``projection`` of the N×c×h×w features ``x`` at the N×P pixels."""
         return projection(gather_pixels(x, points)[..., None])[..., 0]
 
-    def _draw_points(self, x: torch.Tensor, spec, projection: nn.Conv2d) -> torch.Tensor:
+    def _draw_points(self, x: torch.Tensor, spec: Union[int, float], projection: nn.Conv2d) -> torch.Tensor:
         """N×P pixels of the N×c×h×w features ``x`` to evaluate the loss at (see the class docstring)."""
         num_pixels = x.shape[2] * x.shape[3]
         num = points_for(spec, num_pixels)
