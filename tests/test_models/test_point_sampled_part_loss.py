@@ -93,6 +93,20 @@ def test_sampled_loss_is_the_dense_loss_in_expectation(batch):
     assert ((biased - dense).abs() > Z_MAX * biased_se).any()
 
 
+def test_uncertainty_sampling_takes_the_smallest_margins_and_the_rest_at_random():
+    # logits = features (identity projection): pixel p has logits [m_p, 0, 0, 0, 0], top-1 - top-2 margin m_p
+    head = build_head(num_points=4, importance_ratio=0.5, oversample_ratio=16.0)  # candidates: all 16 pixels
+    projection = torch.nn.Conv2d(5, 5, 1, bias=False)
+    projection.weight.data = torch.eye(5)[..., None, None]
+    margins = torch.randperm(16, generator=torch.Generator().manual_seed(0)).float() + 1
+    x = torch.zeros(1, 5, 4, 4)
+    x[0, 0] = margins.view(4, 4)
+    smallest = set(margins.argsort()[:2].tolist())
+    draws = [head._draw_points(x, 4, projection)[0].tolist() for _ in range(20)]
+    assert all(len(set(d)) == 4 and smallest <= set(d) for d in draws)
+    assert len({frozenset(d) - smallest for d in draws}) > 1  # the other two are drawn at random
+
+
 def gradient(head, batch) -> torch.Tensor:
     head.zero_grad()
     part_losses(head, batch).sum().backward()
