@@ -5,14 +5,17 @@ On the synthetic PIN++ set of ``make demo`` (same generator arguments), trains `
 ``model.part_head.num_points=None`` (dense), then evaluates each final checkpoint (EMA weights) clean and under
 PGD-10 at ε = 4/255 (``tools/analysis_tools/robustness_report.py``'s evaluation) on the held-out val split.
 Prints per-seed numbers and, per variant, mean ± sample std over seeds; the difference of the means is
-compared with its seed noise (standard error of a difference of two means). Writes ``summary.{md,json}``.
+compared with its seed noise (standard error of a difference of two means). Writes ``summary_*.{md,json}``.
 
-A killed run resumes: finished trainings (a final checkpoint) and evaluations (their JSON) are kept.
-CPU-heavy (6 trainings of a few minutes each on 2 idle cores): run it with ``nice``.
+A killed run resumes: finished trainings (a final checkpoint) and evaluations (their JSON) are kept, and
+another ``--num-points`` reuses the dense runs. CPU-heavy (6 trainings of a few minutes each on 2 idle
+cores): run it with ``nice`` (and ``OMP_NUM_THREADS=1`` on a busy machine).
 
     python benchmarks/mpm_sampled_vs_dense.py [--work-dir work_dirs/mpm_sampled_vs_dense] [--seeds 0 1 2]
+        [--num-points '[25, 12, 6]']   # another setting than the config's
 """
 import argparse
+import json
 import os.path as osp
 import statistics
 import subprocess
@@ -31,7 +34,6 @@ from mmpart.utils import atomic_write_json, atomic_write_text, register_all_modu
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = str(REPO / 'configs/mpm/mpm_r18_synthetic.py')
-VARIANTS = dict(sampled=[], dense=['model.part_head.num_points=None'])
 EPS, PGD_STEPS = 4, 10
 
 
@@ -62,15 +64,22 @@ def train(work_dir: str, seed: int, options: List[str]) -> str:
     return final
 
 
-def summary_rows(results: Dict[str, Dict[str, dict]], seeds: List[int]) -> List[list]:
+def variants(num_points: list) -> Dict[str, List[str]]:
+    """Run name prefix (with the setting, so that settings do not mix) → ``--cfg-options`` of each variant."""
+    setting = '-'.join(f'{n:g}' for n in num_points)
+    return {f'sampled_{setting}': [f'model.part_head.num_points={json.dumps(num_points, separators=(",", ":"))}'],
+            'dense': ['model.part_head.num_points=None']}
+
+
+def summary_rows(results: Dict[str, Dict[str, dict]], names: List[str], seeds: List[int]) -> List[list]:
     """Per variant and metric: the seeds' numbers, mean, std; then sampled - dense and its seed noise."""
     metrics = {'clean': 'accuracy/top1', f'pgd{PGD_STEPS}_eps{EPS}': 'accuracy/robust_top1'}
     rows = []
     for metric, key in metrics.items():
-        values = {v: [results[f'{v}_seed{s}'][f'pgd{PGD_STEPS}_eps{EPS}'][key] for s in seeds] for v in VARIANTS}
+        values = {v: [results[f'{v}_seed{s}'][f'pgd{PGD_STEPS}_eps{EPS}'][key] for s in seeds] for v in names}
         for variant, vals in values.items():
             rows.append([metric, variant, *vals, statistics.mean(vals), statistics.stdev(vals)])
-        diff = statistics.mean(values['sampled']) - statistics.mean(values['dense'])
+        diff = statistics.mean(values[names[0]]) - statistics.mean(values['dense'])
         noise = (sum(statistics.variance(v) for v in values.values()) / len(seeds))**0.5
         rows.append([metric, 'sampled - dense', *[None] * len(seeds), diff,
                      f'seed noise {noise:.2f}: {"within" if abs(diff) <= 2 * noise else "OUTSIDE"} 2 x noise'])
@@ -81,15 +90,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/mpm_sampled_vs_dense')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--num-points', type=json.loads, help='part_head.num_points of the sampled runs (JSON); '
+                        'default: the config\'s')
     args = parser.parse_args()
     register_all_modules()
+    num_points = args.num_points or Config.fromfile(CONFIG).model.part_head.num_points
+    runs = variants(num_points if isinstance(num_points, list) else [num_points])
     work_dir = osp.abspath(args.work_dir)
     data = osp.join(work_dir, 'data')
     make_data(data)
     start = time.time()
     models = []
     for seed in args.seeds:
-        for variant, options in VARIANTS.items():
+        for variant, options in runs.items():
             name = f'{variant}_seed{seed}'
             print(f'[{time.time() - start:6.0f} s] training {name}', flush=True)
             models.append((name, CONFIG, train(osp.join(work_dir, name), seed, data_options(data) + options)))
@@ -97,13 +110,13 @@ def main() -> None:
     test_data = {'test_dataloader.dataset.data_root': f'{data}/imagenet/'}
     results = robustness_report(models, osp.join(work_dir, 'report'), eps=[EPS], pgd_steps=PGD_STEPS,
                                 cfg_options=test_data)
-    num_points = Config.fromfile(CONFIG).model.part_head.num_points
     header = ['metric', 'variant', *(f'seed {s}' for s in args.seeds), 'mean', 'std']
-    table = markdown_table(header, summary_rows(results, args.seeds))
+    table = markdown_table(header, summary_rows(results, list(runs), args.seeds))
     text = (f'MPM R-18 on synthetic PIN++, sampled (num_points={num_points}) vs dense part loss, '
             f'top-1 % on the val split:\n\n{table}\n')
-    atomic_write_text(osp.join(work_dir, 'summary.md'), text)
-    atomic_write_json(osp.join(work_dir, 'summary.json'), dict(num_points=num_points, seeds=args.seeds,
+    name = f'summary_{list(runs)[0]}'
+    atomic_write_text(osp.join(work_dir, f'{name}.md'), text)
+    atomic_write_json(osp.join(work_dir, f'{name}.json'), dict(num_points=num_points, seeds=args.seeds,
                                                                results=results), indent=2)
     print(f'[{time.time() - start:6.0f} s] done\n\n{text}')
 
