@@ -16,4 +16,4 @@ model = dict(
         ignore_blank=True,
         pseudo_weight=1.0,
         loss_decode=dict(type='SoftFocalLoss', gamma=2.0, loss_weight=1.0),
-        num_points=[1 / 32, 1 / 16, 1 / 8]))  # the recipe's point-sampled part loss (configs/mpm/mpm_r50.py)
+        num_points=[25, 12, 6]))  # the recipe's point-sampled part loss (configs/mpm/mpm_r50.py): 25 of 64, 12 of 16, all 4

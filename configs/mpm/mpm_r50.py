@@ -12,10 +12,10 @@ _base_ = [
 
 model = dict(
     attack=dict(type='PGD', eps=4, steps=2, step_size=4, norm='linf', random_start=True, keep_best=True),
-    # part loss at random pixels, 1/32, 1/16, 1/8 of the 28², 14², 7² maps (25, 12, 6 per image: the same
-    # cost at each scale), an unbiased estimate of the dense loss at a fraction of its cost (README,
-    # Benchmarks); configs/mpm/mpm_r50_dense.py is the paper-exact dense loss
-    part_head=dict(num_points=[1 / 32, 1 / 16, 1 / 8]))
+    # part loss at 25, 12, 6 random pixels per image of the 28², 14², 7² maps (1/32, 1/16, 1/8 of them: the
+    # same cost at each scale; smaller maps are capped at all pixels), an unbiased estimate of the dense loss
+    # at a fraction of its cost (README, Benchmarks); configs/mpm/mpm_r50_dense.py is the paper-exact loss
+    part_head=dict(num_points=[25, 12, 6]))
 load_from = 'work_dirs/mpm_r50_init/epoch_1.pth'
 
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
