@@ -161,7 +161,8 @@ def test_sampled_head_still_predicts_dense_maps_and_measures_accuracy_at_points(
     labels = torch.cat([s.gt_sem_seg.data for s in samples])[:, 1::2, 1::2]  # nearest 16² → 8²
     one_hot = F.one_hot(torch.where(labels == IGNORE_INDEX, 0, labels), 5).permute(0, 3, 1, 2).float()
     head._pixel_features = lambda inputs: [one_hot, torch.zeros(2, 8, 4, 4)]
-    head.seg_layers[0][-1] = torch.nn.Identity()
+    head.seg_layers[0][-1] = torch.nn.Conv2d(5, 5, 1, bias=False)
+    head.seg_layers[0][-1].weight.data = torch.eye(5)[..., None, None]  # logits = features
     assert head.loss(feats, samples)['acc_part'].item() == 100.0
     one_hot[:, :, 4, 4] = F.one_hot((labels[:, 4, 4] + 1) % 5, 5).float()  # unless a wrong pixel is drawn
     torch.manual_seed(0)

@@ -11,7 +11,15 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmpart.datasets.part_id_table import IGNORE_INDEX
 from mmpart.registry import MODELS
 
-from ..utils import check_num_points, gather_pixels, part_sample_weights, part_targets, points_for, random_pixels
+from ..utils import (
+    check_num_points,
+    gather_pixels,
+    part_sample_weights,
+    part_targets,
+    points_for,
+    project_points,
+    random_pixels,
+)
 from ..utils.point_sampling import NumPoints
 
 
@@ -122,7 +130,7 @@ class MPMPartHead(BaseDecodeHead):
     @staticmethod
     def _project_points(x: torch.Tensor, points: torch.Tensor, projection: nn.Conv2d) -> torch.Tensor:
         """N×C×P logits: the 1×1 ``projection`` of the N×c×h×w features ``x`` at the N×P pixels."""
-        return projection(gather_pixels(x, points)[..., None])[..., 0]
+        return project_points(gather_pixels(x, points), projection)
 
     def _draw_points(self, x: torch.Tensor, spec: Union[int, float], projection: nn.Conv2d) -> torch.Tensor:
         """N×P pixels of the N×c×h×w features ``x`` to evaluate the loss at (see the class docstring)."""

@@ -18,7 +18,7 @@ from mmseg.models.losses import accuracy
 
 from mmpart.registry import MODELS
 
-from ..utils import check_num_points, gather_pixels, points_for, random_pixels, resized_at_pixels
+from ..utils import check_num_points, gather_pixels, points_for, project_points, random_pixels, resized_at_pixels
 
 
 class PointSampledLossMixin:
@@ -73,7 +73,7 @@ class PointSampledLossMixin:
         index = random_pixels(num, height * width, points_for(self.num_points, height * width), feats.device)
         point_labels = gather_pixels(labels, index)
         point_feats = resized_at_pixels(feats, index, (height, width), self.align_corners)
-        logits = self.conv_seg(point_feats[..., None])[..., 0]  # N×C×P
+        logits = project_points(point_feats, self.conv_seg)  # N×C×P
         losses = {}
         loss_fns = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
         for loss_fn in loss_fns:
