@@ -100,7 +100,8 @@ class _MetaTestMixin:
         features, labels = gather_features(parts, len(self.dataloader.dataset))
         rank, world_size = get_dist_info()
         mine = range(rank, self.num_episodes, world_size)
-        bar = ProgressBar(len(mine) * len(self.num_shots)) if is_main_process() else None
+        # a bar for test runs (thousands of episodes); validation during training stays quiet
+        bar = ProgressBar(len(mine) * len(self.num_shots)) if stage == 'test' and is_main_process() else None
         for shots in self.num_shots:
             sampler = EpisodicSampler(labels=labels.numpy(), num_ways=self.num_ways, num_shots=shots,
                                       num_queries=self.num_queries, num_episodes=self.num_episodes, seed=self.seed)
