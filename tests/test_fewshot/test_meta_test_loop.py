@@ -34,10 +34,15 @@ def data_options(root: Path) -> list:
     return [f'{split}_dataloader.dataset.data_root={root}/' for split in ('train', 'val', 'test')]
 
 
-def small_test_options(root: Path) -> list:
+def small_test_settings(root: Path) -> dict:
     """8 images per class: 1- and 5-shot episodes with 3 queries, batch size 1 (features independent of batching)."""
-    return data_options(root) + ['test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
-                                 'test_dataloader.batch_size=1', 'test_cfg.num_queries=3', 'test_cfg.num_episodes=30']
+    return {**{f'{split}_dataloader.dataset.data_root': f'{root}/' for split in ('train', 'val', 'test')},
+            'test_dataloader.num_workers': 0, 'test_dataloader.persistent_workers': False,
+            'test_dataloader.batch_size': 1, 'test_cfg.num_queries': 3, 'test_cfg.num_episodes': 30}
+
+
+def small_test_options(root: Path) -> list:
+    return [f'{key}={value}' for key, value in small_test_settings(root).items()]
 
 
 def run(*args: str, nproc: bool = False) -> str:
@@ -54,7 +59,7 @@ def tiny(synthetic_ood, tmp_path_factory):
     """The synthetic Meta-Baseline classifier with random weights, its config and a checkpoint of it."""
     register_all_modules()
     cfg = Config.fromfile(str(REPO / CONFIG))
-    cfg.merge_from_dict({opt.split('=')[0]: opt.split('=')[1] for opt in small_test_options(synthetic_ood['root'])})
+    cfg.merge_from_dict(small_test_settings(synthetic_ood['root']))
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -143,3 +148,23 @@ def test_episodic_protonet_training(synthetic_ood, tmp_path, launcher):
     assert (tmp_path / 'epoch_2.pth').is_file()
     # 4 episodes per epoch: 4 iterations on one process, 2 on each of two
     assert f'Epoch(train) [2][{4 if launcher == "single" else 2}/{4 if launcher == "single" else 2}]' in out
+
+
+def test_compare_checkpoints_tabulates_and_collects(tiny, synthetic_ood, tmp_path, monkeypatch):
+    from mmpart.evaluation import comparison
+    options = {**small_test_settings(synthetic_ood['root']), 'test_cfg.num_episodes': 5}
+    keys = ['fewshot/5way-1shot_accuracy', 'fewshot/5way-1shot_ci95']
+    models = [('a', str(REPO / CONFIG), str(tiny[2])), ('b', str(REPO / CONFIG), str(tiny[2]))]
+    results = comparison.compare_checkpoints(models, str(tmp_path), keys=keys, cfg_options=options)
+    assert results['a'] == results['b'] and results['a']['fewshot/5way-1shot_episodes'] == 5
+    saved = json.loads((tmp_path / 'comparison.json').read_text())
+    assert saved['keys'] == keys and saved['results'] == results
+    assert (tmp_path / 'comparison.md').read_text().count('| a | ') == 1
+
+    def no_test(*args, **kwargs):
+        raise AssertionError('a rerun must collect the saved metrics')
+
+    monkeypatch.setattr(comparison, 'run_evaluation', no_test)
+    assert comparison.compare_checkpoints(models, str(tmp_path), keys=keys) == results
+    with pytest.raises(KeyError, match="a has no metric 'coco/bbox_mAP'"):
+        comparison.compare_checkpoints(models, str(tmp_path), keys=['coco/bbox_mAP'])
