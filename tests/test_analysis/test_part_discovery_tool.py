@@ -15,8 +15,8 @@ from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
 
 REPO = Path(__file__).parents[2]
-BASELINE = 'configs/fewshot/meta-baseline_resnet12-tiny_1xb32-15e_synthetic-pretrain.py'
-MPM = 'configs/fewshot/mpm-meta-baseline_resnet12-tiny_1xb32-15e_synthetic-pretrain.py'
+BASELINE = 'configs/fewshot/meta-baseline_resnet12-tiny_1xb32-8e_synthetic-pretrain.py'
+MPM = 'configs/fewshot/mpm-meta-baseline_resnet12-tiny_1xb32-8e_synthetic-pretrain.py'
 
 
 def random_checkpoint(config: str, path: Path, seed: int) -> str:

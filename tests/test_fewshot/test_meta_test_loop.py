@@ -20,7 +20,7 @@ from mmpart.registry import DATASETS, MODELS
 from mmpart.utils import register_all_modules
 
 REPO = Path(__file__).parents[2]
-CONFIG = 'configs/fewshot/meta-baseline_resnet12-tiny_1xb32-15e_synthetic-pretrain.py'
+CONFIG = 'configs/fewshot/meta-baseline_resnet12-tiny_1xb32-8e_synthetic-pretrain.py'
 PROTONET = 'tests/test_fewshot/configs/protonet_conv4_tiny_synthetic.py'
 
 

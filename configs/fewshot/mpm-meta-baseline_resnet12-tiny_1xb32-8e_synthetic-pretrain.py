@@ -1,8 +1,8 @@
 # mpm-meta-baseline_resnet12_1xb128-100e_partimagenet-pretrain.py scaled down for the synthetic PartImageNet split
-# (tests, `make demo-benchmarks`): meta-baseline_resnet12-tiny_1xb32-15e_synthetic-pretrain.py plus the MPM bypass
-# on blocks 2-4 (16², 8², 4² at 64 px), supervised by the synthetic train split's part masks (40 PartImageNet
+# (tests, `make demo-benchmarks`): meta-baseline_resnet12-tiny_1xb32-8e_synthetic-pretrain.py plus the MPM bypass
+# on blocks 2-4 (12², 6², 3² at 48 px), supervised by the synthetic train split's part masks (40 PartImageNet
 # parts + background).
-_base_ = './meta-baseline_resnet12-tiny_1xb32-15e_synthetic-pretrain.py'
+_base_ = './meta-baseline_resnet12-tiny_1xb32-8e_synthetic-pretrain.py'
 
 model = dict(
     type='MPMClassifier',
