@@ -53,18 +53,18 @@ def test_epochs_draw_new_episodes():
 @pytest.mark.parametrize('world_size', [2, 3])
 def test_processes_share_the_single_process_episodes(world_size):
     """Rank r iterates episodes r, r + W, ...: together the ranks cover exactly the episodes of one process."""
-    single = make(num_episodes=6)
+    single = make(num_episodes=7)
     episodes = {}
     for rank in range(world_size):
-        sampler = make(num_episodes=6)
+        sampler = make(num_episodes=7)
         sampler.rank, sampler.world_size = rank, world_size
         flat = list(sampler)
         assert len(flat) == len(sampler)
         for j, start in enumerate(range(0, len(flat), sampler.episode_size)):
             episodes[rank + j * world_size] = flat[start:start + sampler.episode_size]
-    per_rank = -(-6 // world_size)
+    per_rank = -(-7 // world_size)
     assert sorted(episodes) == list(range(per_rank * world_size))  # every rank runs the same number of steps
-    for index in range(6):
+    for index in range(7):
         assert episodes[index] == single.episode_indices(index)
 
 

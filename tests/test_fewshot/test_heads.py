@@ -88,5 +88,10 @@ def test_logistic_regression_probe_fits_the_support_set():
     assert logits.shape == (12, 3) and logits.dtype == query.dtype
     assert torch.allclose(logits.exp().sum(1), torch.ones(12), atol=1e-5)  # log-probabilities
     assert torch.equal(logits.argmax(1), torch.arange(3).repeat_interleave(4))
+    # features are L2-normalised (RFS): scaling them changes nothing
+    ways = torch.arange(3).repeat_interleave(5)
+    assert torch.allclose(head.episode_logits(3 * support, ways, 7 * query, 3), logits, atol=1e-6)
+    assert not torch.allclose(LogisticRegressionHead(normalize=False).episode_logits(3 * support, ways, 7 * query, 3),
+                              logits, atol=1e-3)
     with pytest.raises(NotImplementedError, match='fitted per episode'):
         head.loss((query, ), [])
