@@ -24,6 +24,7 @@ from .part_discovery import discover_class_parts
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402 (after choosing the non-interactive backend)
+from matplotlib.patches import Patch  # noqa: E402
 
 __all__ = ['MASK_LOADERS', 'discovery_dataset', 'load_backbone_model', 'class_samples', 'backbone_features',
            'draw_discovery', 'part_discovery_report']
@@ -114,11 +115,11 @@ def draw_discovery(sample: dict, discovered: np.ndarray, num_parts: int, part_na
         ax.imshow(np.clip(pixels, 0, 1), interpolation='nearest')
         ax.set_title(name)
         ax.axis('off')
-    axes[1].legend(handles=[matplotlib.patches.Patch(color=factor_colours[i], label=f'factor {i}')
+    axes[1].legend(handles=[Patch(color=factor_colours[i], label=f'factor {i}')
                             for i in range(num_parts)], loc='upper center', bbox_to_anchor=(0.5, 0), ncol=4,
                    fontsize=8, frameon=False)
     names = [part_names[p] if p < len(part_names) else str(p) for p in present]
-    axes[2].legend(handles=[matplotlib.patches.Patch(color=part_colours[p], label=n) for p, n in zip(present, names)],
+    axes[2].legend(handles=[Patch(color=part_colours[p], label=n) for p, n in zip(present, names)],
                    loc='upper center', bbox_to_anchor=(0.5, 0), ncol=2, fontsize=8, frameon=False)
     fig.suptitle(title)
     fig.tight_layout()
