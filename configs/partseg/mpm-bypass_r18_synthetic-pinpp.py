@@ -30,7 +30,9 @@ test_dataloader = dict(
     dataset=dict(type='PINPPSegDataset', _scope_='mmpart', data_root=data_root, ann_file='splits/val.txt', pipeline=test_pipeline))
 test_evaluator = dict(_delete_=True, type='IoUMetric', _scope_='mmseg', iou_metrics=['mIoU'], ignore_index=65535)
 test_cfg = dict(_delete_=True, type='TestLoop')
-# scoring only: none of the classifier's training or validation
+# scoring only: none of the classifier's training, validation or hooks. The checkpoint's `part_head.*` keys are
+# renamed on loading (MPMBypassSegmentor), which a check of the raw keys against the model cannot see.
 train_dataloader = train_cfg = optim_wrapper = param_scheduler = None
 val_dataloader = val_cfg = val_evaluator = None
 custom_hooks = []
+default_hooks = dict(_delete_=True, timer=dict(type='IterTimerHook'), logger=dict(type='LoggerHook', interval=50))
