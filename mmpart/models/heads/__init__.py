@@ -1,4 +1,7 @@
 """Heads."""
+from .cosine_proto_head import CosineProtoHead
+from .few_shot_head import BaseFewShotHead, class_means
+from .logistic_regression_head import LogisticRegressionHead
 from .mpm_part_head import MPMPartHead
 from .point_loss_decode_heads import (
     PointLossASPPHead,
@@ -7,8 +10,10 @@ from .point_loss_decode_heads import (
     PointLossSegformerHead,
     PointSampledLossMixin,
 )
+from .proto_net_head import ProtoNetHead
 
 __all__ = [
-    'MPMPartHead', 'PointLossASPPHead', 'PointLossFCNHead', 'PointLossFPNHead', 'PointLossSegformerHead',
-    'PointSampledLossMixin'
+    'BaseFewShotHead', 'CosineProtoHead', 'LogisticRegressionHead', 'MPMPartHead', 'PointLossASPPHead',
+    'PointLossFCNHead', 'PointLossFPNHead', 'PointLossSegformerHead', 'PointSampledLossMixin', 'ProtoNetHead',
+    'class_means'
 ]
