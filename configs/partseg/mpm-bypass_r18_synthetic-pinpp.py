@@ -5,6 +5,7 @@
 _base_ = '../mpm/mpm_r18_synthetic.py'
 
 data_root = 'data/synthetic_pinpp/converted/'
+num_classes = _base_.num_part_classes  # background + parts: the val set checks it against its part_ids.json
 model = dict(
     _delete_=True,
     type='MPMBypassSegmentor',
@@ -27,7 +28,8 @@ test_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type='PINPPSegDataset', _scope_='mmpart', data_root=data_root, ann_file='splits/val.txt', pipeline=test_pipeline))
+    dataset=dict(type='PINPPSegDataset', _scope_='mmpart', data_root=data_root, ann_file='splits/val.txt',
+                 num_classes=num_classes, pipeline=test_pipeline))
 test_evaluator = dict(_delete_=True, type='IoUMetric', _scope_='mmseg', iou_metrics=['mIoU'], ignore_index=65535)
 test_cfg = dict(_delete_=True, type='TestLoop')
 # scoring only: none of the classifier's training, validation or hooks. The checkpoint's `part_head.*` keys are

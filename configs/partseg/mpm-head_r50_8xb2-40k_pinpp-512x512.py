@@ -1,5 +1,5 @@
-# The MPM bypass (MPMPartHead) as the decode head of an mmseg EncoderDecoder on PIN++ parts (background + 3,308 parts,
-# ignore index 65535), as fpn_r50_8xb2-40k_pinpp-512x512.py: ResNet-50-V1c stages 2-4 feed the head's three scales;
+# The MPM bypass (MPMPartHead) as the decode head of an mmseg EncoderDecoder on PIN++ parts (background + the parts of part_ids.json,
+# ignore index 65535), as fpn_r50_4xb4-40k_pinpp-512x512.py: ResNet-50-V1c stages 2-4 feed the head's three scales;
 # 512x512 crops, 40k iterations, SGD lr 0.01 poly.
 _base_ = [
     'mmseg::_base_/models/fpn_r50.py', '../_base_/datasets/pinpp_seg.py',
@@ -17,7 +17,7 @@ model = dict(
         in_channels=[512, 1024, 2048],
         in_index=[1, 2, 3],
         channels=512,
-        num_classes=3309,
+        num_classes=_base_.num_classes,
         ignore_index=65535,
         norm_cfg=dict(type='SyncBN', requires_grad=True),
         act_cfg=dict(type='GELU'),

@@ -7,7 +7,7 @@ from mmengine.logging import print_log
 
 from mmpart.utils import atomic_write_json, atomic_write_text
 
-from .report import Metrics, cached, run_evaluation
+from .report import Metrics, cached, evaluation_config, evaluation_key, run_evaluation
 from .tables import markdown_table
 
 __all__ = ['compare_checkpoints']
@@ -19,13 +19,15 @@ def compare_checkpoints(models: Sequence[Tuple[str, str, str]], out_dir: str, ke
     """Test every ``(name, config, checkpoint)`` as ``tools/test.py`` would and tabulate the metrics ``keys``.
 
     Writes ``<out_dir>/comparison.{md,json}``; each model's metrics are kept in ``<out_dir>/<name>.json`` and
-    reused on a rerun unless ``force``. ``keys`` default to every metric of the first model.
+    reused on a rerun with the same config (after ``cfg_options``) and checkpoint content unless ``force``.
+    ``keys`` default to every metric of the first model.
     """
     results: Dict[str, Metrics] = {}
     for name, config, checkpoint in models:
         print_log(f'{title}: testing {name} ({config}, {checkpoint})', logger='current')
-        evaluate = partial(run_evaluation, config, checkpoint, osp.join(out_dir, name), cfg_options=cfg_options)
-        results[name] = cached(osp.join(out_dir, f'{name}.json'), evaluate, force)
+        cfg = evaluation_config(config, checkpoint, osp.join(out_dir, name), cfg_options=cfg_options)
+        results[name] = cached(osp.join(out_dir, f'{name}.json'), evaluation_key(cfg, checkpoint),
+                               partial(run_evaluation, cfg), force)
     keys = list(keys or next(iter(results.values())))
     missing = [(name, key) for name, metrics in results.items() for key in keys if key not in metrics]
     if missing:

@@ -34,7 +34,7 @@ def test_config_builds_its_model(name, build_model):
         assert model.head.num_classes == cfg.data_preprocessor.num_classes
         assert isinstance(model, MPMClassifier) == name.startswith('mpm/')
     if name.startswith('mpm/') and 'synthetic' not in name:
-        assert model.part_head.num_classes == 3308 + 1
+        assert model.part_head.num_classes == cfg.num_part_classes  # part_ids.json, or 3,311 (tests/test_datasets)
 
 
 def part_samples(n: int, size: int, num_parts: int) -> list:

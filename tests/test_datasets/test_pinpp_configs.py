@@ -37,10 +37,10 @@ def write_table(path: Path, parts_per_class) -> None:
 
 def test_class_counts_follow_the_part_table(in_tmp):
     write_table(in_tmp / 'data' / 'pinpp' / 'part_ids.json', [2, 1, 3])  # 6 parts in 3 classes
-    seg = load('partseg/fpn_r50_8xb2-40k_pinpp-512x512.py')
+    seg = load('partseg/fpn_r50_4xb4-40k_pinpp-512x512.py')
     assert seg.num_classes == seg.model.decode_head.num_classes == 7
     assert [d.num_classes for d in datasets(seg)] == [7, 7, 7]
-    deeplab = load('partseg/deeplabv3_r101-d8_8xb2-40k_pinpp-512x512.py')
+    deeplab = load('partseg/deeplabv3_r101-d8_4xb4-40k_pinpp-512x512.py')
     assert deeplab.model.decode_head.num_classes == deeplab.model.auxiliary_head.num_classes == 7
     det = load('partdet/mask-rcnn_r50_fpn_4xb2-62.5k_pinpp-parts.py')
     assert det.model.roi_head.bbox_head.num_classes == det.model.roi_head.mask_head.num_classes == 6 + 3
@@ -58,7 +58,7 @@ def test_class_counts_follow_the_part_table(in_tmp):
 
 def test_class_counts_without_a_converted_release(in_tmp):
     """No table where the config is loaded: the authors' code count (3,310 parts), the demo's synthetic set."""
-    assert load('partseg/segformer_mit-b4_8xb2-40k_pinpp-512x512.py').model.decode_head.num_classes == 3311
+    assert load('partseg/segformer_mit-b4_4xb4-40k_pinpp-512x512.py').model.decode_head.num_classes == 3311
     assert load('partdet/mask-rcnn_r50_fpn_4xb2-62.5k_pinpp-parts.py').model.roi_head.bbox_head.num_classes == 4310
     assert load('mpm/mpm_swin-t.py').model.part_head.num_classes == 3311
     assert load('mpm/mpm_r18_synthetic.py').model.part_head.num_classes == 22

@@ -172,6 +172,9 @@ def test_compare_checkpoints_tabulates_and_collects(tiny, synthetic_ood, tmp_pat
         raise AssertionError('a rerun must collect the saved metrics')
 
     monkeypatch.setattr(comparison, 'run_evaluation', no_test)
-    assert comparison.compare_checkpoints(models, str(tmp_path), keys=keys) == results
+    assert comparison.compare_checkpoints(models, str(tmp_path), keys=keys, cfg_options=options) == results
     with pytest.raises(KeyError, match="a has no metric 'coco/bbox_mAP'"):
-        comparison.compare_checkpoints(models, str(tmp_path), keys=['coco/bbox_mAP'])
+        comparison.compare_checkpoints(models, str(tmp_path), keys=['coco/bbox_mAP'], cfg_options=options)
+    with pytest.raises(AssertionError, match='a rerun must collect'):  # another setting is another evaluation
+        comparison.compare_checkpoints(models, str(tmp_path), keys=keys,
+                                       cfg_options={**options, 'test_cfg.num_episodes': 6})

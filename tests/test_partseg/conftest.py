@@ -67,19 +67,22 @@ def partimagenet(pinpp, tmp_path_factory) -> str:
 
 
 def datasets_of(cfg) -> list:
-    """The train, val and test dataset dicts of ``cfg`` (inside dataset wrappers)."""
+    """``(split, dataset dict)`` of the train, val and test dataloaders ``cfg`` has (inside dataset wrappers); a
+    scoring-only config has no train (or val) dataloader."""
     found = []
     for split in ('train', 'val', 'test'):
+        if cfg.get(f'{split}_dataloader') is None:
+            continue
         dataset = cfg[f'{split}_dataloader'].dataset
         while 'dataset' in dataset:
             dataset = dataset.dataset
-        found.append(dataset)
+        found.append((split, dataset))
     return found
 
 
 def use_data_root(cfg, root: str) -> None:
     """Point every dataset of ``cfg`` (through wrappers) and every evaluator's ``ann_file`` at ``root``."""
-    for split, dataset in zip(('train', 'val', 'test'), datasets_of(cfg)):
+    for split, dataset in datasets_of(cfg):
         old_root, dataset.data_root = dataset.data_root, root
         evaluator = cfg.get(f'{split}_evaluator')
         if evaluator is not None and evaluator.get('ann_file'):
