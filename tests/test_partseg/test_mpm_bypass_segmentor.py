@@ -44,7 +44,8 @@ def test_tools_test_scores_an_mpm_checkpoint_with_iou_metric(pinpp, tmp_path):
         assert torch.allclose(segmentor.encode_decode(inputs, metas), mpm.predict_parts(inputs, metas), atol=1e-5)
 
     options = ['--cfg-options', f'test_dataloader.dataset.data_root={pinpp["root"]}',
-               f'model.decode_head.num_classes={num_classes}', 'test_dataloader.num_workers=0',
+               f'model.decode_head.num_classes={num_classes}', f'test_dataloader.dataset.num_classes={num_classes}',
+               'test_dataloader.num_workers=0',
                'test_dataloader.persistent_workers=False']
     log = run_tool('test.py', BYPASS, ckpt, '--work-dir', str(tmp_path / 'test'), *options)
     assert 0 <= metric(log, 'mIoU') <= 100 and 'n90000002:wing' in log  # IoUMetric's per-part table
