@@ -14,8 +14,12 @@ def fp16_autocast(device_type: str) -> bool:
 
 
 def loss_and_input_gradient(logits_fn: Callable[[torch.Tensor], torch.Tensor], loss_fn: LossFn, x: torch.Tensor,
-                            labels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                            labels: torch.Tensor, eot_iter: int = 1) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-sample loss (float32), its gradient w.r.t. ``x`` and the logits, from one forward pass.
+
+    With ``eot_iter`` > 1 (expectation over transformation, for models with test-time randomness) the loss and
+    the gradient are averaged over that many forward passes; the logits are those of the last pass (one
+    draw of the model's prediction, as AutoAttack's EoT-APGD judges its iterates).
 
     Only ``x`` gets a gradient (no parameter gradients). Under float16 autocast, small gradients
     underflow to 0 on the way back through the network, and ``sign(0) = 0`` would leave those pixels
@@ -25,6 +29,10 @@ def loss_and_input_gradient(logits_fn: Callable[[torch.Tensor], torch.Tensor], l
     direction of that sample's input gradient (samples do not interact in eval mode); samples whose
     gradient still comes back non-finite get a zero gradient (they do not move this step).
     """
+    if eot_iter > 1:
+        passes = [loss_and_input_gradient(logits_fn, loss_fn, x, labels) for _ in range(eot_iter)]
+        return (torch.stack([p[0] for p in passes]).mean(0), torch.stack([p[1] for p in passes]).mean(0),
+                passes[-1][2])
     x = x.detach().requires_grad_(True)
     with torch.enable_grad():
         logits = logits_fn(x)

@@ -1,11 +1,9 @@
 """Robustness report: run (or collect) clean, PGD-ε sweep, AutoAttack and distribution-shift evaluations of
 checkpoints, then write a markdown table, JSON and an accuracy-vs-ε plot."""
-import hashlib
 import json
 import logging
-import os
 import os.path as osp
-from functools import cache, partial
+from functools import partial
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
@@ -17,6 +15,7 @@ from mmpart.engine.loops.test_config import configure_adversarial_test, use_test
 from mmpart.registry import ATTACKS
 from mmpart.utils import atomic_write, atomic_write_json, atomic_write_text
 
+from .evaluation_key import evaluation_key
 from .tables import markdown_table
 
 # the headline numbers of a clean evaluation, in table order
@@ -44,29 +43,6 @@ def evaluation_config(config: str, checkpoint: str, work_dir: str, test_set: Opt
 def run_evaluation(cfg: Config) -> Metrics:
     """Test with ``cfg`` (from :func:`evaluation_config`) in this process; returns the metrics."""
     return Runner.from_cfg(cfg).test()
-
-
-@cache
-def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def file_sha256(path: str) -> str:
-    """SHA-256 of a file's content (computed once per path, size and modification time)."""
-    stat = os.stat(path)
-    return _file_sha256(osp.abspath(path), stat.st_size, stat.st_mtime_ns)
-
-
-def evaluation_key(cfg: Config, checkpoint: str) -> Dict[str, str]:
-    """What determines an evaluation's result: the resolved config (model, test data, evaluator, attack; not
-    where it writes) and the checkpoint's content."""
-    settings = {k: v for k, v in cfg.to_dict().items() if k not in ('work_dir', 'experiment_name', 'load_from')}
-    text = json.dumps(settings, sort_keys=True, default=repr)
-    return dict(config_sha256=hashlib.sha256(text.encode()).hexdigest(), checkpoint_sha256=file_sha256(checkpoint))
 
 
 def cached(path: str, key: Dict[str, str], evaluate: Callable[[], Metrics], force: bool = False,
