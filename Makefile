@@ -5,7 +5,7 @@ STAMP := $(VENV)/.mmpart-installed
 INSTALL_INPUTS := setup.py requirements/*.txt tools/misc/install.sh tools/misc/build_mmcv_wheel.sh
 PYTEST_ARGS ?=
 
-.PHONY: install test lint demo clean
+.PHONY: install test lint demo demo-benchmarks clean
 
 install: $(STAMP)
 
@@ -21,6 +21,9 @@ test: install lint
 
 demo: install
 	bash tools/demo.sh
+
+demo-benchmarks: install
+	bash tools/demo_benchmarks.sh
 
 clean:
 	rm -rf work_dirs .pytest_cache .ruff_cache

@@ -12,8 +12,12 @@ _base_ = [
     '../_base_/schedules/imagenet_bs512_80e_coslr_warmup.py', '../_base_/default_runtime.py'
 ]
 
-model = dict(attack=dict(type='PGD', eps=4, steps=2, step_size=4, norm='linf', random_start=True, keep='loss'),
-             part_head=dict(num_classes=_base_.num_part_classes))
+model = dict(
+    attack=dict(type='PGD', eps=4, steps=2, step_size=4, norm='linf', random_start=True, keep='loss'),
+    # part loss at 25, 12, 6 random pixels per image of the 28², 14², 7² maps (1/32, 1/16, 1/8 of them: the
+    # same cost at each scale; smaller maps are capped at all pixels), an unbiased estimate of the dense loss
+    # at a fraction of its cost (README, Benchmarks); configs/mpm/mpm_r50_dense.py is the paper-exact loss
+    part_head=dict(num_classes=_base_.num_part_classes, num_points=[25, 12, 6]))
 load_from = 'work_dirs/mpm_r50_init/epoch_1.pth'  # stage 1; must fit the model exactly (StrictLoadHook)
 
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')

@@ -73,7 +73,7 @@ class PGD(BaseAttack):
 
     def _start(self, images: torch.Tensor) -> torch.Tensor:
         eps = self.eps * eps_unit(self.norm)
-        if not self.random_start or eps == 0:
+        if not self.random_start:
             return images.clone()
         if self.norm == 'linf':
             delta = torch.empty_like(images).uniform_(-eps, eps)
@@ -145,6 +145,5 @@ class FGSM(PGD):
 
     def __init__(self, eps: Optional[float] = None, norm: str = 'linf', loss: str = 'ce',
                  keep: str = 'misclassified') -> None:
-        eps = resolve_eps(eps, check_norm(norm, ('linf', 'l2')))
-        super().__init__(eps=eps, steps=1, step_size=eps, norm=norm, random_start=False, keep=keep, restarts=1,
-                         loss=loss)
+        eps = resolve_eps(eps, norm)
+        super().__init__(eps=eps, steps=1, step_size=eps, norm=norm, random_start=False, keep=keep, loss=loss)

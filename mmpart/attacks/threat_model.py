@@ -36,7 +36,7 @@ def threat_model(attack: str, norm: str, eps: float, **details: Any) -> Dict[str
 
 def describe_threat_model(model: Dict[str, Any]) -> str:
     """One line for logs, e.g. ``PGD, L∞ ε = 4/255 (0.01569 in [0, 1]), steps=10, ...``."""
-    name = NORM_NAMES.get(model['norm'], model['norm'])
+    name = NORM_NAMES[model['norm']]
     if model['norm'] == 'linf':
         eps = f'{model["eps_255"]:g}/255 ({model["eps_01"]:.5g} in [0, 1])'
     else:

@@ -108,7 +108,8 @@ def test_dlr_needs_enough_classes():
     torch.manual_seed(0)
     images = torch.rand(2, 3, 4, 4)
     for loss in ('dlr', 'dlr-targeted'):
-        with pytest.raises(ValueError, match='DLR loss.*at least [34] classes, this one has 2'):
+        needs = r'^APGD: apgd-(dlr|t) \(DLR loss\) needs .* at least [34] classes, this one has 2'
+        with pytest.raises(ValueError, match=needs):
             APGD(loss=loss, steps=2)(two_classes, images, torch.tensor([0, 1]))
     assert APGD(loss='ce', steps=2)(two_classes, images, torch.tensor([0, 1])).shape == images.shape
 
@@ -117,7 +118,8 @@ def test_apgd_defaults_and_bad_arguments():
     assert [APGD(norm=n).eps for n in ('linf', 'l2', 'l1')] == [4.0, 2.0, 75.0]
     assert APGD(norm='l1').threat_model()['eps_01'] == 75.0
     assert APGD().threat_model()['eps_01'] == pytest.approx(4 / 255)
-    for kwargs, match in ((dict(loss='margin'), 'loss'), (dict(norm='l3'), 'norm'), (dict(steps=0), 'steps >= 1'),
+    for kwargs, match in ((dict(loss='margin'), 'loss'), (dict(norm='l3'), 'norm'),
+                          (dict(steps=0), '^APGD needs steps >= 1'),
                           (dict(restarts=0), 'restarts >= 1'), (dict(n_target_classes=0), 'n_target_classes >= 1'),
                           (dict(loss='dlr-targeted', keep='loss'),
                            r"^APGD with loss='dlr-targeted' takes keep='misclassified', got 'loss'$"),

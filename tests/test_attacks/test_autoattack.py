@@ -84,7 +84,7 @@ def test_fewer_than_10_classes_use_c_minus_1_targets(monkeypatch):
     attack = AutoAttack(eps=0.5, version='custom', attacks=['apgd-t'])
     assert attack.threat_model()['n_target_classes'] == dict(apgd_t=9, fab_t=9)
     adv = attack(logits_fn, images, labels)  # the reference code alone: IndexError (the 10th-highest of 6 logits)
-    assert adv.shape == images.shape
+    assert adv.shape == images.shape and len(logged) == 1  # said at the first batch
     assert attack.threat_model()['n_target_classes'] == dict(apgd_t=5, fab_t=5)
     attack(logits_fn, images, labels)  # said once, not per batch
     assert logged == ["AutoAttack (custom): the model has 6 classes, so the targeted attacks use {'apgd_t': 5, "

@@ -20,3 +20,4 @@ def test_cw_is_pgd_with_margin_loss():
         assert torch.equal(cw(logits_fn, images, labels), expected)
     assert not torch.equal(expected, PGD(eps=8, steps=3, random_start=False, keep='loss')(logits_fn, images, labels))
     assert CW().keep == 'misclassified' and CW(norm='l2').eps == 2.0
+    assert CW(restarts=3).restarts == 3 and CW(random_start=False).random_start is False

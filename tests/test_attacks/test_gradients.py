@@ -32,6 +32,8 @@ def test_plain_fp16_input_gradient_underflows():
         assert fp16_autocast('cpu')
         grad, = torch.autograd.grad(cross_entropy(model(x), labels).sum(), x)
     assert not fp16_autocast('cpu') and (grad == 0).all()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        assert not fp16_autocast('cpu')  # bfloat16 has float32's range: no rescaling needed
 
 
 def test_fp16_gradient_has_the_fp32_sign():
@@ -43,6 +45,17 @@ def test_fp16_gradient_has_the_fp32_sign():
     assert logits16.dtype == torch.float16 and loss16.dtype == torch.float32
     assert torch.equal(grad16.sign(), grad32.sign())
     torch.testing.assert_close(loss16, loss32, rtol=0.1, atol=1e-8)
+
+
+def test_each_sample_is_rescaled_on_its_own():
+    # a confident sample next to an uncertain one, whose much larger gradient must not set the scale of both
+    model, (images, labels) = confident_model(), batch()
+    images[0] = 0.95  # a gap of 28: p(wrong) ~ 7e-13, which the uncertain sample's scale would flush to 0 in fp16
+    images[1] = 0.25  # on the decision boundary: logit gradient ~0.5
+    with torch.autocast('cpu', dtype=torch.float16):
+        _, grad16, _ = loss_and_input_gradient(model, cross_entropy, images, labels)
+    _, grad32, _ = loss_and_input_gradient(model, cross_entropy, images, labels)
+    assert (grad16 != 0).all() and torch.equal(grad16.sign(), grad32.sign())
 
 
 def test_pgd_under_fp16_autocast_moves_every_pixel():

@@ -224,3 +224,15 @@ def test_pixel_space_round_trip_and_missing_normalisation(classifier):
                             head=dict(type='LinearClsHead', num_classes=2, in_channels=512))
     with pytest.raises(ValueError, match=r'ClsDataPreprocessor\) has no mean/std.*model.data_preprocessor.mean'):
         pixel_space_logits(plain)
+
+
+def test_normalisation_must_be_complete():
+    from types import SimpleNamespace
+
+    from mmpart.attacks import normalisation
+    with pytest.raises(ValueError, match=r'Module.data_preprocessor \(NoneType\) has no mean/std'):
+        normalisation(torch.nn.Module())
+    half = torch.nn.Module()
+    half.data_preprocessor = SimpleNamespace(mean=torch.zeros(3, 1, 1), std=None)
+    with pytest.raises(ValueError, match='has no mean/std'):
+        normalisation(half)

@@ -27,6 +27,9 @@ def test_threat_model_of_each_attack():
         n_target_classes=dict(apgd_t=9, fab_t=9), square_queries=5000, seed=5, keep='misclassified')
     custom = AutoAttack(version='custom', attacks=['square']).threat_model()
     assert custom['attacks'] == ['square'] and 'steps' not in custom and 'n_target_classes' not in custom
+    assert AutoAttack(version='custom', attacks=['apgd-dlr']).threat_model()['steps'] == 100
+    assert 'n_target_classes' in AutoAttack(version='custom', attacks=['fab-t']).threat_model()
+    assert AutoAttack().threat_model()['seed'] == 0
 
 
 def test_described_in_both_units():
@@ -58,9 +61,22 @@ def test_default_run_returns_the_logits_of_the_returned_images():
     weights = torch.randn(12, 3)
 
     def logits_fn(x):
-        return x.flatten(1) @ weights
+        return (x - 0.5).flatten(1) @ weights
 
-    images, labels = torch.rand(4, 3, 2, 2), torch.tensor([0, 1, 2, 0])
-    result = APGD(eps=8, steps=3).run(logits_fn, images, labels)  # BaseAttack.run: attack, then one forward
+    images = torch.rand(4, 3, 2, 2)
+    labels = logits_fn(images).argmax(1)
+    labels[0] = (labels[0] + 1) % 3  # misclassified from the start: comes back clean (attacked for its prediction)
+    result = APGD(eps=64, steps=3).run(logits_fn, images, labels)  # BaseAttack.run: attack, then one forward
     torch.testing.assert_close(result.logits, logits_fn(result.images))
-    assert torch.equal(result.images, APGD(eps=8, steps=3)(logits_fn, images, labels))
+    assert torch.equal(result.images, APGD(eps=64, steps=3)(logits_fn, images, labels))
+    assert torch.equal(result.images[0], images[0]) and (result.images[1:] != images[1:]).flatten(1).any(1).all()
+
+
+def test_dlr_class_limits():
+    from mmpart.attacks.autoattack_utils import check_num_classes
+    check_num_classes(4, ['apgd-t', 'apgd-dlr'], 'x')
+    check_num_classes(3, ['apgd-dlr', 'fab-t'], 'x')
+    check_num_classes(2, ['apgd-ce', 'fab-t', 'square'], 'x')
+    with pytest.raises(ValueError, match=r'^x: apgd-dlr \(DLR loss\) needs a model with at least 3 classes, this one '
+                                         r'has 2'):
+        check_num_classes(2, ['apgd-dlr'], 'x')

@@ -107,8 +107,11 @@ def test_training_keeps_the_highest_loss_iterate_unless_told():
 
 
 def test_attack_needs_the_preprocessor_normalisation():
+    # the model builds (a config's top-level preprocessor is merged in by the runner, not by MODELS.build);
+    # its first adversarial step stops with the fix
+    model = build_synthetic_mpm(data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=6))
     with pytest.raises(ValueError, match=r"data_preprocessor \(ClsDataPreprocessor\) has no mean/std"):
-        build_synthetic_mpm(data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=6))
+        model(torch.zeros(2, 3, 64, 64), samples(2), mode='loss')
 
 
 def test_fp16_autocast_attack_moves_confident_samples():

@@ -72,23 +72,25 @@ def smoothed(label, num_classes=3):
     return [1 - EPS + EPS / num_classes if c == label else EPS / num_classes for c in range(num_classes)]
 
 
-def test_loss_matches_hand_computation():
+@pytest.mark.parametrize('gamma,weight', [(2.0, 1.0), (0.0, 1.0), (1.5, 0.3), (3.0, 2.5)])
+def test_loss_matches_hand_computation(gamma, weight):
     # 2×2 mask at a 2×2 finest scale and a 1×1 coarse one: the coarse target is the mean of the four
-    # smoothed one-hot vectors (bilinear ×1/2), the loss the mean over scales of the pixel means
+    # smoothed one-hot vectors (bilinear ×1/2), the loss λ × the mean over scales of the pixel means
     mask = [[0, 2], [1, IGNORE_INDEX]]
     fine = torch.tensor([[[0.5, -1.0], [2.0, 0.0]], [[0.0, 1.0], [-0.5, 3.0]], [[1.0, 0.2], [0.0, -2.0]]])[None]
     coarse = torch.tensor([0.3, -0.2, 0.1]).view(1, 3, 1, 1)
-    losses = tiny_head().loss_by_feat([fine, coarse], [sample(mask)])
+    head = tiny_head(loss_decode=dict(type='SoftFocalLoss', gamma=gamma, loss_weight=weight))
+    losses = head.loss_by_feat([fine, coarse], [sample(mask)])
 
     pixels = [((0, 0), 0), ((0, 1), 2), ((1, 0), 1)]  # the ignored pixel adds 0 but counts in the mean
-    expected_fine = sum(reference_pixel_loss(fine[0, :, y, x].tolist(), smoothed(label))
+    expected_fine = sum(reference_pixel_loss(fine[0, :, y, x].tolist(), smoothed(label), gamma)
                         for (y, x), label in pixels) / 4
     coarse_target = [sum(smoothed(label)[c] for _, label in pixels) / 4 for c in range(3)]
-    expected_coarse = reference_pixel_loss(coarse.flatten().tolist(), coarse_target)
-    assert losses['loss_part_s0'].item() == pytest.approx(expected_fine / 2, rel=1e-5)
-    assert losses['loss_part_s1'].item() == pytest.approx(expected_coarse / 2, rel=1e-5)
+    expected_coarse = reference_pixel_loss(coarse.flatten().tolist(), coarse_target, gamma)
+    assert losses['loss_part_s0'].item() == pytest.approx(weight * expected_fine / 2, rel=1e-5)
+    assert losses['loss_part_s1'].item() == pytest.approx(weight * expected_coarse / 2, rel=1e-5)
     # the formula on a literal case: uniform logits give ce = ln 3 whatever the target
-    assert reference_pixel_loss([0.0] * 3, smoothed(1)) == pytest.approx((1 - 1 / 3)**2 * math.log(3))
+    assert reference_pixel_loss([0.0] * 3, smoothed(1), gamma) == pytest.approx((1 - 1 / 3)**gamma * math.log(3))
 
 
 def total_part_loss(head, masks_and_flags, logits):
@@ -111,6 +113,19 @@ def test_sample_weights():
     assert total_part_loss(head, [(blank, dict(is_pseudo=True))], logits) == 0
     # without ignore_blank an empty mask trains the background
     assert total_part_loss(tiny_head(ignore_blank=False), [(blank, {})], logits) > 0
+
+
+@pytest.mark.parametrize('ignore_blank', [True, False])
+def test_images_without_a_mask_weigh_nothing(ignore_blank):
+    # an unlabelled image is not a picture without parts: whatever ignore_blank says, it adds 0
+    torch.manual_seed(0)
+    logits = [torch.randn(1, 3, 2, 2), torch.randn(1, 3, 1, 1)]
+    head = tiny_head(ignore_blank=ignore_blank)
+    blank = [[0, 0], [0, 0]]
+    assert total_part_loss(head, [(blank, dict(has_part_mask=False))], logits) == 0
+    assert head.loss_by_feat(logits, [DataSample().set_gt_label(0)])['loss_part_s0'].item() == 0  # no gt_sem_seg
+    # ignore_blank decides only about masks that exist but are empty
+    assert (total_part_loss(head, [(blank, {})], logits) > 0) == (not ignore_blank)
 
 
 def test_samples_without_masks_and_bad_ids():

@@ -65,11 +65,14 @@ def layout_v2(root):
 
 
 def layout_robustbench(root):
-    folders(root / 'val', [IMAGENET_WNIDS[PREDICTED], IMAGENET_WNIDS[OTHER]])
-    image(root / 'val' / IMAGENET_WNIDS[OTHER] / 'not_listed.JPEG')  # outside the 5,000-image list
-    (root / 'meta').mkdir()
-    (root / 'meta' / 'robustbench_5000.txt').write_text(
-        f'{IMAGENET_WNIDS[PREDICTED]}/a.JPEG\n{IMAGENET_WNIDS[OTHER]}/a.JPEG\n')
+    # the shipped list's format (tests/test_datasets/test_robustbench_subset.py checks the list itself); a 2-line
+    # list here, as the 5,000 files cannot be written
+    listed = [f'{IMAGENET_WNIDS[PREDICTED]}/ILSVRC2012_val_00000001.JPEG',
+              f'{IMAGENET_WNIDS[OTHER]}/ILSVRC2012_val_00000002.JPEG']
+    for name in listed:
+        image(root / 'val' / name)
+    image(root / 'val' / IMAGENET_WNIDS[OTHER] / 'ILSVRC2012_val_00000003.JPEG')  # not listed
+    (root / 'val' / 'ids.txt').write_text('\n'.join(listed) + '\n')
 
 
 def layout_c(root):
@@ -89,7 +92,7 @@ CASES = dict(
     imagenet_r=(layout_r, '', {}, {'accuracy/top1': 50.0}),
     imagenet_sketch=(layout_wnids, '', {}, {'accuracy/top1': 50.0}),
     imagenet_v2=(layout_v2, '', {}, {'accuracy/top1': 50.0}),
-    imagenet_val_robustbench5k=(layout_robustbench, 'val', {}, {'accuracy/top1': 50.0}),
+    imagenet_val_robustbench5k=(layout_robustbench, 'val', dict(ann_file='ids.txt'), {'accuracy/top1': 50.0}),
     imagenet_c=(layout_c, '', {}, {'imagenet_c/mean_accuracy': 50.0, 'imagenet_c/glass_blur/s5': 50.0,
                                    **{f'imagenet_c/CE/{c}': 100 * 0.5 / e for c, e in ALEXNET.items()},
                                    'imagenet_c/mCE': 100 * np.mean([0.5 / e for e in ALEXNET.values()])}),

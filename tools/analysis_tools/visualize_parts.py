@@ -4,7 +4,7 @@ MPM); one PNG per image: ground truth | prediction | legend of the part names. S
 
 Example::
 
-    python tools/analysis_tools/visualize_parts.py configs/partseg/fpn_r50_8xb2-40k_pinpp-512x512.py CKPT \
+    python tools/analysis_tools/visualize_parts.py configs/partseg/fpn_r50_4xb4-40k_pinpp-512x512.py CKPT \
         --out-dir work_dirs/vis --num 16
 """
 import argparse

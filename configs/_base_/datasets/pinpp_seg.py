@@ -45,7 +45,7 @@ tta_pipeline = [
     ]),
 ]
 train_dataloader = dict(
-    batch_size=2,
+    batch_size=4,
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),

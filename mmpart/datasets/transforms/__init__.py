@@ -1,6 +1,8 @@
 """Pipeline steps that keep the image and its part mask aligned."""
+from .annotation_part_mask import LoadPartMaskFromAnnotations, rasterize_part_annotations
 from .formatting import PackPartInputs
 from .joint_geometry import JointRandomResizedCrop, JointResizeEdge
 from .loading import LoadPartMask
 
-__all__ = ['LoadPartMask', 'JointRandomResizedCrop', 'JointResizeEdge', 'PackPartInputs']
+__all__ = ['LoadPartMask', 'JointRandomResizedCrop', 'JointResizeEdge', 'PackPartInputs', 'LoadPartMaskFromAnnotations',
+           'rasterize_part_annotations']

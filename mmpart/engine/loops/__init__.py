@@ -1,4 +1,6 @@
 """Runner loops."""
 from .adversarial_loops import AdversarialTestLoop, AdversarialValLoop, adversarial_predictions
+from .meta_test_loop import MetaTestLoop, MetaValLoop, episode_accuracy, extract_features
 
-__all__ = ['AdversarialTestLoop', 'AdversarialValLoop', 'adversarial_predictions']
+__all__ = ['AdversarialTestLoop', 'AdversarialValLoop', 'adversarial_predictions', 'MetaTestLoop', 'MetaValLoop',
+           'episode_accuracy', 'extract_features']

@@ -13,7 +13,6 @@ from mmpart.attacks import (
     TRAINING_KEEP,
     BaseAttack,
     from_pixel_space,
-    normalisation,
     pixel_space_logits,
     to_pixel_space,
     with_default_keep,
@@ -80,8 +79,6 @@ class AdversarialTrainMixin:
             attack = ATTACKS.build(with_default_keep(attack, TRAINING_KEEP))
         self.attack = attack
         self.weight_perturbation: Optional[WeightPerturbation] = None
-        if self.attack is not None:
-            normalisation(self)  # a clear error now rather than in the first training step
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None,
                 mode: str = 'tensor'):

@@ -1,5 +1,6 @@
 """MPM's bypass: a multi-scale, top-down part segmentation head (DESIGN §3), mmseg-style."""
-from typing import List, Optional, Sequence, Tuple
+import math
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -10,7 +11,16 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmpart.datasets.part_id_table import IGNORE_INDEX
 from mmpart.registry import MODELS
 
-from ..utils import part_sample_weights, part_targets
+from ..utils import (
+    check_num_points,
+    gather_pixels,
+    part_sample_weights,
+    part_targets,
+    points_for,
+    project_points,
+    random_pixels,
+)
+from ..utils.point_sampling import NumPoints
 
 
 def separable_conv(in_channels: int, out_channels: int, act_cfg: dict) -> nn.Sequential:
@@ -37,6 +47,17 @@ class MPMPartHead(BaseDecodeHead):
     over scales and logged per scale (``loss_part_s0`` = finest). ``predict_by_feat`` gives the
     finest map resized to the image, so the head also works inside an mmseg segmentor.
 
+    Point-sampled loss (``num_points``): the loss at a scale is a mean over its pixels, so its mean
+    over pixels drawn uniformly at random (without replacement, per image and scale) is an unbiased
+    estimate of it, and so is its gradient. ``loss`` then runs each prediction layer's 1×1
+    projection to C classes, the bulk of the head's cost at PIN++'s 3,309 classes, at the drawn
+    pixels only, with the targets built there only; everything before it stays dense (cheap, few
+    channels). ``forward`` / ``predict`` (visualisation, ``predict_parts``) still give dense maps;
+    ``acc_part`` is then measured at the drawn pixels. ``num_points=None`` is the dense loss.
+    ``importance_ratio > 0`` draws like PointRend / Mask2Former: ``oversample_ratio × P`` random
+    candidates, of which the ``importance_ratio × P`` most uncertain (smallest top-1 - top-2 logit
+    margin) and the rest at random; this favours hard pixels and is a **biased** estimate of the loss.
+
     Args:
         in_channels: channels of the selected backbone outputs, fine → coarse.
         channels: projection width at the coarsest scale.
@@ -49,6 +70,11 @@ class MPMPartHead(BaseDecodeHead):
         norm_cfg: norm of the projections (default BN).
         act_cfg: activation of the separable convs (default GELU).
         loss_decode: the per-scale loss (default :class:`SoftFocalLoss`, γ=2, weight λ=1).
+        num_points: pixels per image at which ``loss`` evaluates the part loss: None (all, dense), a
+            count, a fraction of each scale's pixels (float in (0, 1]), or one of these per scale
+            (finest first).
+        importance_ratio: share of the points drawn by uncertainty (0: uniform, unbiased).
+        oversample_ratio: candidates per point when ``importance_ratio > 0``.
         init_cfg, **kwargs: other :class:`mmseg.models.decode_heads.decode_head.BaseDecodeHead` arguments
             (e.g. ``align_corners``).
     """
@@ -57,7 +83,9 @@ class MPMPartHead(BaseDecodeHead):
                  in_index: Optional[Sequence[int]] = None, label_smoothing: float = 0.1, ignore_blank: bool = True,
                  pseudo_weight: float = 1.0, ignore_index: int = IGNORE_INDEX,
                  norm_cfg: Optional[dict] = None, act_cfg: Optional[dict] = None,
-                 loss_decode: Optional[dict] = None, init_cfg: Optional[dict] = None, **kwargs) -> None:
+                 loss_decode: Optional[dict] = None, num_points: Optional[NumPoints] = None,
+                 importance_ratio: float = 0.0, oversample_ratio: float = 3.0, init_cfg: Optional[dict] = None,
+                 **kwargs) -> None:
         norm_cfg = dict(type='BN', requires_grad=True) if norm_cfg is None else norm_cfg
         act_cfg = dict(type='GELU') if act_cfg is None else act_cfg
         loss_decode = dict(type='SoftFocalLoss', gamma=2.0, loss_weight=1.0) if loss_decode is None else loss_decode
@@ -71,6 +99,12 @@ class MPMPartHead(BaseDecodeHead):
         self.ignore_blank = ignore_blank
         self.pseudo_weight = pseudo_weight
         num_scales = len(in_channels)
+        self.num_points = None if num_points is None else check_num_points(num_points, num_scales)
+        if not 0 <= importance_ratio <= 1 or oversample_ratio < 1:
+            raise ValueError(f'importance_ratio={importance_ratio} must be in [0, 1] and '
+                             f'oversample_ratio={oversample_ratio} >= 1')
+        self.importance_ratio = importance_ratio
+        self.oversample_ratio = oversample_ratio
         widths = [channels // 2**(num_scales - 1 - i) for i in range(num_scales)]
         self.projections = nn.ModuleList(
             ConvModule(c, w, 1, norm_cfg=norm_cfg, act_cfg=None) for c, w in zip(in_channels, widths))
@@ -78,16 +112,52 @@ class MPMPartHead(BaseDecodeHead):
             separable_conv(widths[i + 1], widths[i], act_cfg) for i in range(num_scales - 1))
         self.seg_layers = nn.ModuleList(separable_conv(w, self.out_channels, act_cfg) for w in widths)
 
-    def forward(self, inputs: Tuple[torch.Tensor]) -> List[torch.Tensor]:
-        """Part logits per scale, finest first."""
+    def _pixel_features(self, inputs: Tuple[torch.Tensor]) -> List[torch.Tensor]:
+        """Per scale (finest first), the input of the prediction layer's final 1×1 projection to C."""
         feats = self._transform_inputs(inputs)
         x = self.projections[-1](feats[-1])
-        outs = [self.seg_layers[-1](x)]
+        outs = [self.seg_layers[-1][:-1](x)]
         for i in range(len(feats) - 2, -1, -1):
             x = F.interpolate(self.up_layers[i](x), size=feats[i].shape[2:], mode='bilinear',
                               align_corners=self.align_corners) + self.projections[i](feats[i])
-            outs.insert(0, self.seg_layers[i](x))
+            outs.insert(0, self.seg_layers[i][:-1](x))
         return outs
+
+    def forward(self, inputs: Tuple[torch.Tensor]) -> List[torch.Tensor]:
+        """Part logits per scale, finest first."""
+        return [layer[-1](x) for layer, x in zip(self.seg_layers, self._pixel_features(inputs))]
+
+    @staticmethod
+    def _project_points(x: torch.Tensor, points: torch.Tensor, projection: nn.Conv2d) -> torch.Tensor:
+        """N×C×P logits: the 1×1 ``projection`` of the N×c×h×w features ``x`` at the N×P pixels."""
+        return project_points(gather_pixels(x, points), projection)
+
+    def _draw_points(self, x: torch.Tensor, spec: Union[int, float], projection: nn.Conv2d) -> torch.Tensor:
+        """N×P pixels of the N×c×h×w features ``x`` to evaluate the loss at (see the class docstring)."""
+        num_pixels = x.shape[2] * x.shape[3]
+        num = points_for(spec, num_pixels)
+        num_important = round(self.importance_ratio * num)
+        if num_important == 0:
+            return random_pixels(x.shape[0], num_pixels, num, x.device)
+        candidates = random_pixels(x.shape[0], num_pixels, min(num_pixels, math.ceil(self.oversample_ratio * num)),
+                                   x.device)
+        with torch.no_grad():
+            top2 = self._project_points(x, candidates, projection).topk(2, dim=1).values
+        important = (top2[:, 1] - top2[:, 0]).topk(num_important, dim=1).indices  # smallest margins
+        chosen = torch.zeros_like(candidates, dtype=torch.bool).scatter_(1, important, True)
+        # candidates come in random order: the first unchosen ones are a uniformly random rest
+        order = torch.arange(candidates.shape[1], 0, -1, device=x.device) + chosen * candidates.shape[1]
+        return candidates.gather(1, order.topk(num, dim=1).indices)
+
+    def loss(self, inputs: Tuple[torch.Tensor], batch_data_samples: list, train_cfg: Optional[dict] = None) -> dict:
+        """Part losses of the backbone features ``inputs``: dense, or at drawn pixels (``num_points``)."""
+        if self.num_points is None:
+            return self.loss_by_feat(self.forward(inputs), batch_data_samples)
+        feats = self._pixel_features(inputs)
+        points = [self._draw_points(x, spec, layer[-1]) for x, spec, layer in zip(feats, self.num_points,
+                                                                                 self.seg_layers)]
+        logits = [self._project_points(x, p, layer[-1]) for x, p, layer in zip(feats, points, self.seg_layers)]
+        return self._part_losses(logits, [x.shape[2:] for x in feats], batch_data_samples, points)
 
     def _labels_and_weights(self, batch_data_samples: list, size: Tuple[int, int],
                             device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -109,11 +179,14 @@ class MPMPartHead(BaseDecodeHead):
         return labels, weights
 
     def loss_by_feat(self, seg_logits: List[torch.Tensor], batch_data_samples: list) -> dict:
-        """λ · mean over scales of the weighted soft focal loss; one log entry per scale."""
-        labels, weights = self._labels_and_weights(batch_data_samples, seg_logits[0].shape[2:],
-                                                   seg_logits[0].device)
-        targets = part_targets(labels, [s.shape[2:] for s in seg_logits], self.num_classes, self.label_smoothing,
-                               self.ignore_index)
+        """λ · mean over scales of the weighted soft focal loss; one log entry per scale (dense)."""
+        return self._part_losses(seg_logits, [s.shape[2:] for s in seg_logits], batch_data_samples)
+
+    def _part_losses(self, seg_logits: List[torch.Tensor], sizes: List[Tuple[int, int]], batch_data_samples: list,
+                     points: Optional[List[torch.Tensor]] = None) -> dict:
+        """The part losses of logits on the maps of ``sizes`` (N×C×h×w) or at ``points`` of them (N×C×P)."""
+        labels, weights = self._labels_and_weights(batch_data_samples, sizes[0], seg_logits[0].device)
+        targets = part_targets(labels, sizes, self.num_classes, self.label_smoothing, self.ignore_index, points)
         loss_fns = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
         losses = {}
         for i, (logits, target) in enumerate(zip(seg_logits, targets)):
@@ -123,7 +196,7 @@ class MPMPartHead(BaseDecodeHead):
                                ignore_index=self.ignore_index)
                 losses[key] = losses.get(key, 0) + loss / len(seg_logits)
         with torch.no_grad():  # pixel accuracy at the finest scale, on the samples that have weight
-            counted = (targets[0] != self.ignore_index) & (weights[:, None, None] > 0)
+            counted = (targets[0] != self.ignore_index) & (weights.view(-1, *[1] * (targets[0].dim() - 1)) > 0)
             hits = (seg_logits[0].argmax(dim=1) == targets[0]) & counted
             losses['acc_part'] = hits.sum() * 100.0 / counted.sum().clamp(min=1)
         return losses

@@ -1,10 +1,12 @@
 """Multi-scale part targets and per-sample weights for MPM's part loss (DESIGN §3)."""
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 
 from mmpart.datasets.part_id_table import IGNORE_INDEX
+
+from .point_sampling import gather_pixels
 
 
 def resize_part_labels(labels: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
@@ -13,8 +15,9 @@ def resize_part_labels(labels: torch.Tensor, size: Tuple[int, int]) -> torch.Ten
 
 
 def part_targets(labels: torch.Tensor, sizes: Sequence[Tuple[int, int]], num_classes: int,
-                 smoothing: float = 0.1, ignore_index: int = IGNORE_INDEX) -> List[torch.Tensor]:
-    """Targets of MPM's part loss, one per entry of ``sizes`` (finest first).
+                 smoothing: float = 0.1, ignore_index: int = IGNORE_INDEX,
+                 points: Optional[Sequence[torch.Tensor]] = None) -> List[torch.Tensor]:
+    """Targets of MPM's part loss, one per entry of ``sizes`` (finest first), on the maps or at points.
 
     The mask is resized (nearest) to the finest size and stands for label-smoothed one-hot vectors
     (``1 - ε + ε/C`` on the label, ``ε/C`` elsewhere; ``ignore_index`` pixels: all zero), which are
@@ -24,12 +27,17 @@ def part_targets(labels: torch.Tensor, sizes: Sequence[Tuple[int, int]], num_cla
     the batch only (PIN++ has 3,309 classes, an image a handful of parts) and the constant ``ε/C``
     part is added after: the values of resizing the full C-channel targets, at a fraction of the cost.
 
+    With ``points`` (one N×P tensor of flat pixel indices per size, see :func:`random_pixels`), each
+    target is given at its points only: N×P ids at the finest size, N×C×P soft targets at the others
+    (the values of the dense targets there; no C-channel map is built).
+
     Args:
         labels: N×H×W integer part ids (0 = background).
         sizes: output sizes, the first one being the finest.
         num_classes: C = number of parts + 1.
         smoothing: label smoothing ε.
         ignore_index: id of pixels without a label.
+        points: pixels to give the targets at, one index tensor per size.
     """
     labels = resize_part_labels(labels, sizes[0])
     valid = labels != ignore_index
@@ -40,11 +48,13 @@ def part_targets(labels: torch.Tensor, sizes: Sequence[Tuple[int, int]], num_cla
     ids, local = torch.unique(labels.where(valid, 0), return_inverse=True)
     valid = valid[:, None].float()
     present = F.one_hot(local, len(ids)).permute(0, 3, 1, 2).float() * valid  # N×K×H×W, K ids present
-    targets = [labels]
-    for size in sizes[1:]:
+    targets = [labels if points is None else gather_pixels(labels, points[0])]
+    for i, size in enumerate(sizes[1:], 1):
         present_i = F.interpolate(present, size=tuple(size), mode='bilinear', align_corners=False)
         valid_i = F.interpolate(valid, size=tuple(size), mode='bilinear', align_corners=False)
-        target = (valid_i * (smoothing / num_classes)).expand(-1, num_classes, -1, -1).contiguous()
+        if points is not None:
+            present_i, valid_i = gather_pixels(present_i, points[i]), gather_pixels(valid_i, points[i])
+        target = (valid_i * (smoothing / num_classes)).expand(-1, num_classes, *valid_i.shape[2:]).contiguous()
         targets.append(target.index_add_(1, ids, present_i, alpha=1 - smoothing))
     return targets
 
@@ -54,9 +64,9 @@ def part_sample_weights(labels: torch.Tensor, has_mask: torch.Tensor, is_pseudo:
                         ignore_index: int = IGNORE_INDEX) -> torch.Tensor:
     """Weight of each sample in the part loss, shape N.
 
-    With ``ignore_blank``, a sample whose mask (as cropped by the pipeline) has no part pixel, or
-    that has no mask at all, weighs 0; otherwise pseudo-labelled samples weigh ``pseudo_weight``
-    and the others 1.
+    A sample without a mask weighs 0: it is unlabelled, not a picture without parts. With
+    ``ignore_blank``, so does a sample whose mask (as cropped by the pipeline) has no part pixel;
+    otherwise pseudo-labelled samples weigh ``pseudo_weight`` and the others 1.
 
     Args:
         labels: N×H×W part ids.
@@ -65,7 +75,7 @@ def part_sample_weights(labels: torch.Tensor, has_mask: torch.Tensor, is_pseudo:
     """
     weights = torch.where(is_pseudo, torch.full_like(is_pseudo, pseudo_weight, dtype=torch.float32),
                           torch.ones_like(is_pseudo, dtype=torch.float32))
+    weights = weights * has_mask
     if ignore_blank:
-        has_part = ((labels > 0) & (labels != ignore_index)).flatten(1).any(dim=1)
-        weights = weights * (has_part & has_mask)
+        weights = weights * ((labels > 0) & (labels != ignore_index)).flatten(1).any(dim=1)
     return weights

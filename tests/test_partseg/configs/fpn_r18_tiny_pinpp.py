@@ -1,6 +1,6 @@
-# configs/partseg/fpn_r50_8xb2-40k_pinpp-512x512.py shrunk for CPU tests: ResNet-18 with BN, 64px crops,
+# configs/partseg/fpn_r50_4xb4-40k_pinpp-512x512.py shrunk for CPU tests: ResNet-18 with BN, 64px crops,
 # 2 iterations then validation. Data root and class count come from --cfg-options.
-_base_ = '../../../configs/partseg/fpn_r50_8xb2-40k_pinpp-512x512.py'
+_base_ = '../../../configs/partseg/fpn_r50_4xb4-40k_pinpp-512x512.py'
 norm_cfg = dict(type='BN', requires_grad=True)
 crop_size = (64, 64)
 model = dict(

@@ -1,0 +1,4 @@
+"""Data samplers."""
+from .episodic_sampler import EpisodicSampler
+
+__all__ = ['EpisodicSampler']
