@@ -45,8 +45,11 @@ def test_subset_in_a_dataloader(folders, tmp_path):
 
 
 def test_in1k_recipes_validate_on_10_per_class_and_test_on_the_full_set():
-    for name in ('mpm/mpm_r50.py', 'baseline/baseline_r50.py', 'mpm/mpm_r50_trades.py'):
-        cfg = Config.fromfile(str(CONFIGS / name))
-        assert cfg.val_dataloader.dataset.type == 'PerClassSubset' and cfg.val_dataloader.dataset.per_class == 10
-        assert cfg.val_dataloader.dataset.dataset == cfg.test_dataloader.dataset
-        assert cfg.test_dataloader.dataset.type == 'ImageNet' and cfg.test_dataloader.dataset.split == 'val'
+    recipes = sorted(p for family in ('mpm', 'baseline') for p in (CONFIGS / family).glob('*.py')
+                     if 'synthetic' not in p.stem)
+    assert len(recipes) >= 10
+    for path in recipes:
+        cfg = Config.fromfile(str(path))
+        val, test = cfg.val_dataloader.dataset, cfg.test_dataloader.dataset
+        assert val.type == 'PerClassSubset' and val.per_class == 10, path.name
+        assert val.dataset == test and test.type == 'ImageNet' and test.split == 'val', path.name
