@@ -10,6 +10,7 @@ from .autoattack import AutoAttack
 from .base import AttackResult, BaseAttack, from_pixel_space, normalisation, pixel_space_logits, to_pixel_space
 from .cli import ATTACK_NAMES, attack_config, attack_names
 from .cw import CW
+from .free_perturbation import FreePerturbation
 from .losses import ATTACK_LOSSES
 from .multi_attack import MultiAttack
 from .pgd import FGSM, PGD
@@ -18,6 +19,6 @@ from .square import Square
 from .threat_model import STANDARD_EPS, describe_threat_model
 
 __all__ = ['APGD', 'ATTACK_LOSSES', 'ATTACK_NAMES', 'AttackResult', 'AutoAttack', 'BaseAttack', 'CW',
-           'EVALUATION_KEEP', 'FGSM', 'KEEP_RULES', 'MultiAttack', 'PGD', 'STANDARD_EPS', 'Square', 'TRAINING_KEEP',
-           'attack_config', 'attack_names', 'describe_threat_model', 'from_pixel_space', 'normalisation',
-           'pixel_space_logits', 'to_pixel_space', 'with_default_keep']
+           'EVALUATION_KEEP', 'FGSM', 'FreePerturbation', 'KEEP_RULES', 'MultiAttack', 'PGD', 'STANDARD_EPS',
+           'Square', 'TRAINING_KEEP', 'attack_config', 'attack_names', 'describe_threat_model', 'from_pixel_space',
+           'normalisation', 'pixel_space_logits', 'to_pixel_space', 'with_default_keep']

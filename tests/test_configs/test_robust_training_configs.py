@@ -1,5 +1,6 @@
-"""The synthetic TRADES, fast-AT and AWP recipes train through the runner (a few iterations on the synthetic set)
-with the step they configure; AWP runs before EMA and leaves no perturbation behind."""
+"""The synthetic TRADES, fast-AT, free-AT and AWP recipes train through the runner (a few iterations on the synthetic
+set) with the step they configure; AWP runs before EMA and leaves no perturbation behind; free AT keeps the recipes'
+number of optimizer steps."""
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,9 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mmpart.attacks import FreePerturbation
 from mmpart.engine.hooks import AdversarialWeightPerturbationHook
+from mmpart.engine.loops import MinibatchReplayTrainLoop
 from mmpart.models.losses import TRADESLoss
 from mmpart.utils import register_all_modules
 
@@ -62,3 +65,36 @@ def test_awp_recipe(synthetic_pinpp, tmp_path):
     saved = torch.load(tmp_path / 'epoch_1.pth', weights_only=False)['state_dict']
     # the checkpoint holds unperturbed weights: the EMA of them (EMAHook swaps it in), finite
     assert all(torch.isfinite(v).all() for v in saved.values() if v.is_floating_point())
+
+
+def test_free_at_recipe(synthetic_pinpp, tmp_path):
+    passes = []
+    real_build = Runner.build_model
+
+    def build_model(self, model):  # count the backbone's passes: training ones, and attack (eval) ones
+        model = real_build(self, model)
+        model.backbone.register_forward_pre_hook(lambda m, args: passes.append(m.training))
+        return model
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Runner, 'build_model', build_model)
+        runner = short_run('mpm_r18_synthetic_free-at', synthetic_pinpp, tmp_path)
+    assert isinstance(runner.train_loop, MinibatchReplayTrainLoop) and runner.train_loop.replays == 4
+    assert isinstance(runner.model.attack, FreePerturbation) and runner.model.attack.delta.abs().max() > 0
+    # 4 steps per batch and no attack pass, then the final validation's (eval) passes
+    assert runner.iter == 2 and passes[:8] == [True] * 8 and passes.count(True) == 8
+    assert 'AttackStepRampHook' not in [type(h).__name__ for h in runner.hooks]
+
+
+@pytest.mark.parametrize('family,name', [('mpm', 'mpm_r50'), ('baseline', 'baseline_r50')])
+def test_free_at_takes_the_recipes_optimizer_steps(family, name):
+    recipe = Config.fromfile(str(CONFIGS / family / f'{name}.py'))
+    free = Config.fromfile(str(CONFIGS / family / f'{name}_free-at.py'))
+    m = free.train_cfg.replays
+    assert m == 4 and free.train_cfg.max_epochs * m == recipe.train_cfg.max_epochs
+    # every scheduler phase, in optimizer steps, and the EMA horizon are the recipe's
+    for ours, theirs in zip(free.param_scheduler, recipe.param_scheduler, strict=True):
+        assert {k: v * m if k in ('begin', 'end', 'T_max') else v for k, v in ours.items()} == theirs
+    ema = [h for h in free.custom_hooks if h.type == 'EMAHook']
+    assert ema[0].momentum == pytest.approx(m * next(h for h in recipe.custom_hooks if h.type == 'EMAHook').momentum)
+    assert free.model.attack.type == 'FreePerturbation' and free.model.attack.step_size == free.model.attack.eps
