@@ -1,6 +1,7 @@
 """Adversarial training under 2-process DDP (gloo, CPU): the attack runs inside the wrapped model's forward and
 one train step gives the weights of a single-process step on the same global batch; so do TRADES (two training
-forwards) with AWP (a weight perturbation whose gradient is averaged over the processes)."""
+forwards) with AWP (a weight perturbation whose gradient is averaged over the processes), and free AT's replays (each
+process steps the perturbation of its own samples)."""
 from pathlib import Path
 
 import torch
@@ -17,6 +18,8 @@ from .hand_set_classifier import build_hand_set_model
 
 GLOBAL_BATCH = 8
 ATTACK = dict(type='PGD', eps=16, steps=2, step_size=8, random_start=False, keep='loss')
+FREE_ATTACK = dict(type='FreePerturbation', eps=16, step_size=6)
+REPLAYS = 3
 
 
 def build_model(attack=ATTACK, variant='pgd-at'):
@@ -25,6 +28,8 @@ def build_model(attack=ATTACK, variant='pgd-at'):
     and two) and AWP."""
     if variant == 'pgd-at':
         return build_hand_set_model(type='AdvImageClassifier', attack=attack).train()
+    if variant == 'free':
+        return build_hand_set_model(type='AdvImageClassifier', attack=FREE_ATTACK).train()
     model = build_hand_set_model(type='AdvImageClassifier', attack=attack, robust_loss=dict(type='TRADESLoss'))
     model.attack = lambda logits_fn, images, targets: (images + 8 / 255).clamp(0, 1)
     model.weight_perturbation = AdversarialWeightPerturbationHook(gamma=0.05)
@@ -37,10 +42,12 @@ def global_batch() -> dict:
     return dict(inputs=images, data_samples=[DataSample().set_gt_label(i % 2) for i in range(GLOBAL_BATCH)])
 
 
-def one_step(model, data: dict, wrapper=None) -> dict:
-    """One SGD step (lr 1, so the weight change is minus the gradient); returns the new weights."""
+def one_step(model, data: dict, wrapper=None, steps: int = 1) -> dict:
+    """One SGD step (lr 1, so the weight change is minus the gradient), or ``steps`` on the same batch (free AT's
+    replays); returns the new weights."""
     optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1.0))
-    (wrapper or model).train_step(data, optim_wrapper)
+    for _ in range(steps):
+        (wrapper or model).train_step(data, optim_wrapper)
     if model.weight_perturbation is not None:
         model.weight_perturbation.restore()  # what the hook does after the iteration
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -55,10 +62,11 @@ def _ddp_worker(rank: int, port: int, out: str, variant: str = 'pgd-at') -> None
         wrapper = MMDistributedDataParallel(module=model, device_ids=None, broadcast_buffers=False)
         data = global_batch()
         shard = {k: v[rank::2] for k, v in data.items()}  # what DefaultSampler gives each rank
-        model.attack = lambda *args: calls.append(1) or attack(*args)
-        weights = one_step(model, shard, wrapper)
-        if rank == 0:
-            torch.save(dict(weights=weights, attack_calls=len(calls)), out)
+        if variant != 'free':
+            model.attack = lambda *args: calls.append(1) or attack(*args)
+        weights = one_step(model, shard, wrapper, REPLAYS if variant == 'free' else 1)
+        delta = model.attack.delta if variant == 'free' else None
+        torch.save(dict(weights=weights, attack_calls=len(calls), delta=delta), out.replace('rank0', f'rank{rank}'))
     finally:
         dist.destroy_process_group()
 
@@ -92,3 +100,17 @@ def test_trades_with_awp_two_processes_match_one(tmp_path: Path):
         torch.testing.assert_close(ddp['weights'][key], value, atol=1e-6, rtol=1e-5)
     # the perturbation changes the step (an AWP whose processes perturbed differently would not match either way)
     assert any(not torch.allclose(single[k], without_awp[k], atol=1e-4) for k in single)
+
+
+def test_free_at_two_processes_match_one(tmp_path: Path):
+    model = build_model(variant='free')
+    single = one_step(model, global_batch(), steps=REPLAYS)
+    out = str(tmp_path / 'rank0.pth')
+    mp.start_processes(_ddp_worker, args=(free_port(), out, 'free'), nprocs=2, join=True, start_method='fork')
+    ranks = [torch.load(str(tmp_path / f'rank{r}.pth'), weights_only=True) for r in (0, 1)]
+    for key, value in single.items():
+        torch.testing.assert_close(ranks[0]['weights'][key], value, atol=1e-6, rtol=1e-5)
+    # each process carries the perturbation of its own samples: together, the one process's
+    assert model.attack.delta.abs().max() > 0
+    for rank in (0, 1):
+        torch.testing.assert_close(ranks[rank]['delta'], model.attack.delta[rank::2], atol=1e-7, rtol=0)

@@ -2,6 +2,7 @@
 perturbations and weight updates computed by hand."""
 from pathlib import Path
 
+import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
@@ -111,3 +112,19 @@ def test_free_at_against_a_hand_computation(tmp_path):
     assert (delta[:, 1:] != 0).any() and (delta[:, 0].abs() < eps).any()  # green and blue moved; not all at ±eps
     # one iteration per batch, one training pass per replay and none for an attack: the perturbation is free
     assert runner.iter == 2 and passes == [True] * 2 * replays
+
+
+def test_free_perturbation_under_autocast_a_loss_scale_and_a_non_finite_gradient():
+    model = build_hand_set_model(type='AdvImageClassifier', attack=dict(type='FreePerturbation', eps=4)).train()
+    inputs, data_samples = batch(model)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        loss = model(inputs, data_samples, mode='loss')['loss']
+    (loss * 65536).backward()  # as AmpOptimWrapper's loss scale: the sign is all that counts
+    expected = torch.zeros_like(model.attack.delta)
+    expected[:, 0] = torch.tensor([4.0 if label == 0 else -4.0 for label in LABELS]).view(-1, 1, 1) / 255
+    torch.testing.assert_close(model.attack.delta, expected, atol=1e-7, rtol=0)
+    loss = model(inputs, data_samples, mode='loss')['loss']
+    (loss * float('inf')).backward()  # an overflow: AmpOptimWrapper skips the step, and δ stays
+    torch.testing.assert_close(model.attack.delta, expected, atol=1e-7, rtol=0)
+    with pytest.raises(TypeError, match='never moves in an evaluation'):
+        model.attack.run(lambda x: x, inputs, torch.tensor(LABELS))
