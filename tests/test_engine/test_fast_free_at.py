@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mmpart.attacks import to_pixel_space
 from mmpart.utils import register_all_modules
 
 from .hand_set_classifier import (
@@ -123,8 +124,10 @@ def test_free_perturbation_under_autocast_a_loss_scale_and_a_non_finite_gradient
     expected = torch.zeros_like(model.attack.delta)
     expected[:, 0] = torch.tensor([4.0 if label == 0 else -4.0 for label in LABELS]).view(-1, 1, 1) / 255
     torch.testing.assert_close(model.attack.delta, expected, atol=1e-7, rtol=0)
-    loss = model(inputs, data_samples, mode='loss')['loss']
-    (loss * float('inf')).backward()  # an overflow: AmpOptimWrapper skips the step, and δ stays
+    images = to_pixel_space(model, inputs)
+    (model.attack(None, images, None) * float('inf')).sum().backward()  # an overflow: the optimizer skips the step
+    torch.testing.assert_close(model.attack.delta, expected, atol=1e-7, rtol=0)  # and δ stays
+    (model.attack(None, images, None) * float('nan')).sum().backward()
     torch.testing.assert_close(model.attack.delta, expected, atol=1e-7, rtol=0)
     with pytest.raises(TypeError, match='never moves in an evaluation'):
         model.attack.run(lambda x: x, inputs, torch.tensor(LABELS))
