@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 from mmpart.attacks import FreePerturbation
 from mmpart.engine.hooks import AdversarialWeightPerturbationHook
 from mmpart.engine.loops import MinibatchReplayTrainLoop
+from mmpart.models import TwoStagePartClassifier
 from mmpart.models.losses import TRADESLoss
 from mmpart.utils import register_all_modules
 
@@ -28,7 +29,7 @@ def _one_thread():
 
 def short_run(name: str, data: Path, work_dir: Path) -> Runner:
     register_all_modules()
-    cfg = Config.fromfile(str(CONFIGS / 'mpm' / f'{name}.py'))
+    cfg = Config.fromfile(str(CONFIGS / f'{name if "/" in name else "mpm/" + name}.py'))
     options = dict(option.split('=', 1) for option in short_run_options(data))
     options.update({'train_cfg.max_epochs': '1', 'train_cfg.val_interval': '2'})
     cfg.merge_from_dict({k: int(v) if v.isdigit() else v for k, v in options.items()})
@@ -98,3 +99,11 @@ def test_free_at_takes_the_recipes_optimizer_steps(family, name):
     ema = [h for h in free.custom_hooks if h.type == 'EMAHook']
     assert ema[0].momentum == pytest.approx(m * next(h for h in recipe.custom_hooks if h.type == 'EMAHook').momentum)
     assert free.model.attack.type == 'FreePerturbation' and free.model.attack.step_size == free.model.attack.eps
+
+
+def test_two_stage_recipe(synthetic_pinpp, tmp_path):
+    # the two-stage part model trains with the adversarial step and validates under PGD through both stages
+    runner = short_run('two-stage/two-stage_r18_synthetic', synthetic_pinpp, tmp_path)
+    assert isinstance(runner.model, TwoStagePartClassifier) and runner.model.attack.steps == 2
+    scalars = runner.message_hub.log_scalars
+    assert {'train/loss_cls', 'train/loss_part_s0', 'val/accuracy/robust_top1'} <= set(scalars)
