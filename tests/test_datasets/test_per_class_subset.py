@@ -45,7 +45,7 @@ def test_subset_in_a_dataloader(folders, tmp_path):
 
 
 def test_in1k_recipes_validate_on_10_per_class_and_test_on_the_full_set():
-    recipes = sorted(p for family in ('mpm', 'baseline') for p in (CONFIGS / family).glob('*.py')
+    recipes = sorted(p for family in ('mpm', 'baseline', 'two-stage') for p in (CONFIGS / family).glob('*.py')
                      if 'synthetic' not in p.stem)
     assert len(recipes) >= 10
     for path in recipes:
