@@ -35,8 +35,8 @@ class AdversarialWeightPerturbationHook(Hook):
     them after an iteration.
 
     Args:
-        gamma: size of the perturbation relative to each weight's norm (5e-3 in the AWP paper's PGD-AT and TRADES
-            runs).
+        gamma: size of the perturbation relative to each weight's norm (DESIGN §11: 5e-3; the AWP reference code's
+            defaults are 1e-2 for PGD-AT with a PreAct ResNet-18 and 5e-3 for TRADES with a WRN-34-10, on CIFAR).
         warmup_epochs: epochs trained without perturbation first (the reference's ``awp_warmup``).
     """
 
