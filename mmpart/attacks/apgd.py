@@ -38,15 +38,17 @@ class APGD(BaseAttack):
         rho: step-size decrease threshold of APGD.
         seed: seed of the random starts (the caller's RNG state is preserved).
         keep: ``'misclassified'`` or ``'loss'`` (see :mod:`mmpart.attacks.selection`).
+        eot_iter: forward passes whose gradients are averaged per iteration (expectation over transformation,
+            for models with test-time randomness; AutoAttack's ``'rand'`` version uses 20).
     """
 
     def __init__(self, eps: Optional[float] = None, steps: int = 100, norm: str = 'linf', restarts: int = 1,
                  loss: str = 'ce', n_target_classes: int = 9, rho: float = 0.75, seed: int = 0,
-                 keep: str = 'misclassified') -> None:
+                 keep: str = 'misclassified', eot_iter: int = 1) -> None:
         if loss not in APGD_LOSSES:
             raise ValueError(f'loss must be one of {APGD_LOSSES}, got {loss!r}')
-        if steps < 1 or restarts < 1 or n_target_classes < 1:
-            raise ValueError('APGD needs steps >= 1, restarts >= 1 and n_target_classes >= 1')
+        if steps < 1 or restarts < 1 or n_target_classes < 1 or eot_iter < 1:
+            raise ValueError('APGD needs steps >= 1, restarts >= 1, n_target_classes >= 1 and eot_iter >= 1')
         if check_keep(keep) == 'last' or (keep == 'loss' and loss == 'dlr-targeted'):
             raise ValueError(f"APGD with loss={loss!r} takes keep='misclassified'" +
                              ("" if loss == 'dlr-targeted' else " or 'loss'") + f', got {keep!r}')
@@ -54,19 +56,22 @@ class APGD(BaseAttack):
         self.eps_px = aa_eps(self.eps, norm)
         self.steps, self.norm, self.restarts = steps, norm, restarts
         self.loss, self.n_target_classes, self.rho, self.seed, self.keep = loss, n_target_classes, rho, seed, keep
+        self.eot_iter = eot_iter
         self.used_target_classes: Optional[int] = None
 
     def threat_model(self) -> Dict[str, Any]:
         details: Dict[str, Any] = dict(steps=self.steps, restarts=self.restarts, loss=self.loss)
         if self.loss == 'dlr-targeted':
             details['n_target_classes'] = self.used_target_classes or self.n_target_classes
+        if self.eot_iter > 1:
+            details['eot_iter'] = self.eot_iter
         return threat_model(type(self).__name__, self.norm, self.eps, **details, rho=self.rho, seed=self.seed,
                             keep=self.keep)
 
     def build(self, logits_fn: LogitsFn, device: torch.device, num_classes: Optional[int] = None) -> APGDAttack:
         """The configured ``pyautoattack`` attack object (for a ``num_classes``-way model if given)."""
         common = dict(n_iter=self.steps, norm=AA_NORMS[self.norm], n_restarts=self.restarts, eps=self.eps_px,
-                      seed=self.seed, rho=self.rho, device=device)
+                      seed=self.seed, rho=self.rho, device=device, eot_iter=self.eot_iter)
         if self.loss != 'dlr-targeted':
             return APGDAttack(logits_fn, loss=self.loss, **common)
         targets = self.n_target_classes if num_classes is None else min(self.n_target_classes, num_classes - 1)

@@ -1,5 +1,5 @@
 """AutoAttack (Croce & Hein 2020) through the maintained reference code (``pyautoattack``)."""
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.logging import print_log
@@ -8,7 +8,8 @@ from pyautoattack import AutoAttack as _AutoAttack
 from mmpart.registry import ATTACKS
 
 from .autoattack_utils import AA_NORMS, aa_eps, check_num_classes, preserved_rng
-from .base import BaseAttack, LogitsFn
+from .base import AttackResult, BaseAttack, LogitsFn
+from .multi_attack import MultiAttack
 from .threat_model import resolve_eps, threat_model
 
 
@@ -23,6 +24,11 @@ class AutoAttack(BaseAttack):
     classes (logged, and reported by :meth:`threat_model`); APGD-T's targeted DLR loss needs at least 4
     classes, and a model with fewer is refused with a message saying what to run instead.
 
+    :meth:`run` gives each attack's number too, as :class:`~mmpart.attacks.MultiAttack` does: the worst case
+    after each attack of the cascade (``individual=False``, the standard run, each attack on the samples the
+    previous ones left; the same points as ``run_standard_evaluation``), or each attack run on every sample
+    classified correctly clean (``individual=True``, ``run_standard_evaluation_individual``).
+
     Args:
         eps: radius; L∞ in /255 units (standard: 4 = 4/255), L2 and L1 in [0, 1] pixel units; default per
             norm (:data:`~mmpart.attacks.threat_model.STANDARD_EPS`: 4/255, 2.0, 75).
@@ -30,18 +36,46 @@ class AutoAttack(BaseAttack):
         version: ``'standard'``, ``'plus'``, ``'rand'`` or ``'custom'`` (then give ``attacks``).
         attacks: attacks to run for ``version='custom'``, e.g. ``['apgd-ce', 'square']``.
         seed: seed of the random starts (the caller's RNG state is preserved).
+        individual: run each attack on every sample (see above) instead of the cascade.
+        subset: run only these of the version's attacks, with the version's settings (e.g. ``['square']``
+            for standard's Square alone); how the per-attack breakdown runs one attack at a time.
     """
 
     def __init__(self, eps: Optional[float] = None, norm: str = 'linf', version: str = 'standard',
-                 attacks: Optional[List[str]] = None, seed: int = 0) -> None:
+                 attacks: Optional[List[str]] = None, seed: int = 0, individual: bool = False,
+                 subset: Optional[Sequence[str]] = None) -> None:
         self.eps = resolve_eps(eps, norm)
         self.eps_px = aa_eps(self.eps, norm)
         self.norm, self.version, self.attacks, self.seed = norm, version, attacks, seed
+        self.individual = individual
+        self.subset: Optional[List[str]] = None
+        if subset is not None:
+            unknown = sorted(set(subset) - set(self.build(lambda x: x, torch.device('cpu')).attacks_to_run))
+            if unknown:
+                raise ValueError(f'subset {unknown} is not among the attacks of AutoAttack ({version})')
+            self.subset = list(subset)
         self.used_target_classes: Optional[Dict[str, int]] = None
+
+    @property
+    def black_box(self) -> bool:
+        """Whether the run is Square alone (the only black-box attack of AutoAttack)."""
+        return self.build(lambda x: x, torch.device('cpu')).attacks_to_run == ['square']
+
+    @property
+    def eot_iter(self) -> int:
+        """Forward passes per APGD gradient: 20 in the ``'rand'`` version (for randomised defences), else 1."""
+        return self.build(lambda x: x, torch.device('cpu')).apgd.eot_iter
+
+    @property
+    def mode(self) -> str:
+        """How :meth:`run` reports each attack: ``'by'`` (own number) or ``'after'`` (cascade)."""
+        return 'by' if self.individual else 'after'
 
     def threat_model(self) -> Dict[str, Any]:
         adversary = self.build(lambda x: x, torch.device('cpu'))
         details: Dict[str, Any] = dict(version=self.version, attacks=list(adversary.attacks_to_run))
+        if self.individual:
+            details['individual'] = True
         if {'apgd-ce', 'apgd-dlr'} & set(adversary.attacks_to_run):
             details.update(steps=adversary.apgd.n_iter, restarts=adversary.apgd.n_restarts)
         if {'apgd-t', 'fab-t'} & set(adversary.attacks_to_run):
@@ -52,12 +86,35 @@ class AutoAttack(BaseAttack):
         return threat_model(type(self).__name__, self.norm, self.eps, **details, seed=self.seed, keep='misclassified')
 
     def build(self, logits_fn: LogitsFn, device: torch.device) -> _AutoAttack:
-        """The configured ``pyautoattack.AutoAttack`` object."""
-        return _AutoAttack(logits_fn, norm=AA_NORMS[self.norm], eps=self.eps_px, version=self.version,
-                           attacks=self.attacks, device=device, seed=self.seed)
+        """The configured ``pyautoattack.AutoAttack`` object (restricted to ``subset`` if given)."""
+        adversary = _AutoAttack(logits_fn, norm=AA_NORMS[self.norm], eps=self.eps_px, version=self.version,
+                                attacks=self.attacks, device=device, seed=self.seed)
+        if self.subset is not None:
+            adversary.attacks_to_run = [a for a in adversary.attacks_to_run if a in self.subset]
+        return adversary
 
-    def __call__(self, logits_fn: LogitsFn, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        images = images.detach()
+    def components(self) -> List[Tuple[str, 'AutoAttack']]:
+        """One AutoAttack per attack of the run, named as AutoAttack names them (``apgd-ce``, ``square``, ...),
+        each with this one's settings."""
+        names = self.build(lambda x: x, torch.device('cpu')).attacks_to_run
+        components = []
+        for name in names:
+            component = AutoAttack(self.eps, self.norm, self.version, self.attacks, self.seed, subset=[name])
+            component.used_target_classes = self.used_target_classes
+            components.append((name, component))
+        return components
+
+    def run(self, logits_fn: LogitsFn, images: torch.Tensor, labels: torch.Tensor) -> AttackResult:
+        if len(self.build(logits_fn, images.device).attacks_to_run) == 1:
+            return super().run(logits_fn, images, labels)
+        self._set_target_classes(logits_fn, images)  # checked and said once, before any attack runs
+        components = self.components()
+        return MultiAttack([attack for _, attack in components], names=[name for name, _ in components],
+                           individual=self.individual).run(logits_fn, images, labels)
+
+    def _set_target_classes(self, logits_fn: LogitsFn, images: torch.Tensor) -> _AutoAttack:
+        """The adversary for ``images``' device with its target classes fitted to the model's classes; refuses
+        attacks the model has too few classes for."""
         with torch.no_grad():
             num_classes = logits_fn(images[:1]).size(1)
         adversary = self.build(logits_fn, images.device)
@@ -72,6 +129,13 @@ class AutoAttack(BaseAttack):
             print_log(f'{who}: the model has {num_classes} classes, so the targeted attacks use {used} target '
                       f'classes instead of {wanted}', logger='current')
         self.used_target_classes = used
+        return adversary
+
+    def __call__(self, logits_fn: LogitsFn, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        images = images.detach()
+        if len(self.build(logits_fn, images.device).attacks_to_run) > 1:
+            return self.run(logits_fn, images, labels).images
+        adversary = self._set_target_classes(logits_fn, images)
         with preserved_rng(images.device):
             adv, _ = adversary.run_standard_evaluation(images, labels, batch_size=images.size(0))
         return adv.detach()

@@ -1,6 +1,6 @@
 """The attack interface: pixel-space inputs in [0, 1], a logits function, labels."""
 from abc import ABCMeta, abstractmethod
-from typing import Any, Callable, Dict, NamedTuple, Tuple
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -9,10 +9,12 @@ LogitsFn = Callable[[torch.Tensor], torch.Tensor]
 
 
 class AttackResult(NamedTuple):
-    """Adversarial images in [0, 1] and the model's logits at them."""
+    """Adversarial images in [0, 1] and the model's logits at them; an ensemble
+    (:class:`~mmpart.attacks.MultiAttack`) also gives the logits of each of its attacks' outcomes by name."""
 
     images: torch.Tensor
     logits: torch.Tensor
+    per_attack: Optional[Dict[str, torch.Tensor]] = None
 
 
 class BaseAttack(metaclass=ABCMeta):
@@ -27,6 +29,9 @@ class BaseAttack(metaclass=ABCMeta):
     Attacks that keep a "best" point take ``keep`` (see :mod:`mmpart.attacks.selection`): evaluation
     uses ``'misclassified'``, adversarial training ``'loss'``.
     """
+
+    #: whether the attack reads logits only (no gradients), e.g. Square: a gradient-masking check compares them
+    black_box = False
 
     @abstractmethod
     def __call__(self, logits_fn: LogitsFn, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

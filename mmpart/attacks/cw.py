@@ -15,6 +15,6 @@ class CW(PGD):
 
     def __init__(self, eps: Optional[float] = None, steps: int = 10, step_size: Optional[float] = None,
                  norm: str = 'linf', random_start: bool = True, keep: str = 'misclassified',
-                 restarts: int = 1) -> None:
+                 restarts: int = 1, eot_iter: int = 1) -> None:
         super().__init__(eps=eps, steps=steps, step_size=step_size, norm=norm, random_start=random_start,
-                         keep=keep, restarts=restarts, loss='margin')
+                         keep=keep, restarts=restarts, loss='margin', eot_iter=eot_iter)

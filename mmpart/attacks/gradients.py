@@ -13,9 +13,19 @@ def fp16_autocast(device_type: str) -> bool:
     return torch.is_autocast_enabled(device_type) and torch.get_autocast_dtype(device_type) == torch.float16
 
 
+def _zeros_if_unused(grad, x: torch.Tensor) -> torch.Tensor:
+    """The gradient, or zeros where the graph does not reach ``x`` (a model that detaches its input: its gradient
+    is masked, which the evaluation's checks flag, rather than a crash)."""
+    return torch.zeros_like(x) if grad is None else grad.detach()
+
+
 def loss_and_input_gradient(logits_fn: Callable[[torch.Tensor], torch.Tensor], loss_fn: LossFn, x: torch.Tensor,
-                            labels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                            labels: torch.Tensor, eot_iter: int = 1) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-sample loss (float32), its gradient w.r.t. ``x`` and the logits, from one forward pass.
+
+    With ``eot_iter`` > 1 (expectation over transformation, for models with test-time randomness) the loss and
+    the gradient are averaged over that many forward passes; the logits are those of the last pass (one
+    draw of the model's prediction, as AutoAttack's EoT-APGD judges its iterates).
 
     Only ``x`` gets a gradient (no parameter gradients). Under float16 autocast, small gradients
     underflow to 0 on the way back through the network, and ``sign(0) = 0`` would leave those pixels
@@ -25,18 +35,25 @@ def loss_and_input_gradient(logits_fn: Callable[[torch.Tensor], torch.Tensor], l
     direction of that sample's input gradient (samples do not interact in eval mode); samples whose
     gradient still comes back non-finite get a zero gradient (they do not move this step).
     """
+    if eot_iter > 1:
+        passes = [loss_and_input_gradient(logits_fn, loss_fn, x, labels) for _ in range(eot_iter)]
+        return (torch.stack([p[0] for p in passes]).mean(0), torch.stack([p[1] for p in passes]).mean(0),
+                passes[-1][2])
     x = x.detach().requires_grad_(True)
     with torch.enable_grad():
         logits = logits_fn(x)
+        if not logits.requires_grad:  # the model detached its input
+            return loss_fn(logits.detach(), labels).detach(), torch.zeros_like(x), logits.detach()
         if not fp16_autocast(x.device.type):
             loss = loss_fn(logits, labels)
-            grad, = torch.autograd.grad(loss.sum(), x)
-            return loss.detach(), grad.detach(), logits.detach()
+            grad, = torch.autograd.grad(loss.sum(), x, allow_unused=True)
+            return loss.detach(), _zeros_if_unused(grad, x), logits.detach()
         logits32 = logits.float()
         loss = loss_fn(logits32, labels)
         logit_grad, = torch.autograd.grad(loss.sum(), logits32)  # stops at logits32: the graph below stays
         peak = logit_grad.flatten(1).abs().amax(dim=1).clamp_min(torch.finfo(torch.float32).tiny)
         logit_grad = logit_grad * (FP16_LOGIT_GRAD_SCALE / peak).view(-1, *[1] * (logit_grad.dim() - 1))
-        grad, = torch.autograd.grad(logits32, x, grad_outputs=logit_grad)
+        grad, = torch.autograd.grad(logits32, x, grad_outputs=logit_grad, allow_unused=True)
+        grad = _zeros_if_unused(grad, x)
     finite = torch.isfinite(grad.flatten(1)).all(dim=1).view(-1, *[1] * (grad.dim() - 1))
     return loss.detach(), torch.where(finite, grad, torch.zeros_like(grad)).detach(), logits.detach()

@@ -16,4 +16,16 @@ def margin(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return wrong - true
 
 
-ATTACK_LOSSES = dict(ce=cross_entropy, margin=margin)
+def kl_divergence(logits: torch.Tensor, target_probs: torch.Tensor) -> torch.Tensor:
+    """KL(target ‖ softmax(logits)) per sample, the loss TRADES' attack maximises; ``target_probs`` (N×C) are
+    the clean predictions, not labels."""
+    if target_probs.dim() != 2:
+        raise ValueError(f'the kl loss compares with N x C target probabilities (TRADES: the clean predictions), '
+                         f'got labels of shape {tuple(target_probs.shape)}')
+    target = target_probs.float()
+    return (target * (target.clamp_min(1e-12).log() - F.log_softmax(logits.float(), dim=1))).sum(dim=1)
+
+
+ATTACK_LOSSES = dict(ce=cross_entropy, margin=margin, kl=kl_divergence)
+#: losses whose "labels" are soft targets: an attack on them cannot judge misclassification
+SOFT_TARGET_LOSSES = ('kl', )

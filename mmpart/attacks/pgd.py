@@ -7,7 +7,7 @@ from mmpart.registry import ATTACKS
 
 from .base import AttackResult, BaseAttack, LogitsFn
 from .gradients import loss_and_input_gradient
-from .losses import ATTACK_LOSSES
+from .losses import ATTACK_LOSSES, SOFT_TARGET_LOSSES
 from .selection import IterateSelector, check_keep
 from .threat_model import check_norm, eps_unit, resolve_eps, threat_model
 
@@ -37,18 +37,25 @@ class PGD(BaseAttack):
         keep: ``'misclassified'`` (evaluation), ``'loss'`` (adversarial training) or ``'last'``; see
             :mod:`mmpart.attacks.selection`.
         restarts: independent runs (``'misclassified'``: only on the samples not broken yet).
-        loss: ``'ce'`` (cross entropy) or ``'margin'`` (CW margin loss).
+        loss: ``'ce'`` (cross entropy), ``'margin'`` (CW margin loss) or ``'kl'`` (KL divergence from soft
+            targets given as the labels, TRADES' attack; takes ``keep='loss'`` or ``'last'``).
+        eot_iter: forward passes whose gradients are averaged per step (expectation over transformation, for
+            models with test-time randomness); 1 for deterministic models.
     """
 
     def __init__(self, eps: Optional[float] = None, steps: int = 10, step_size: Optional[float] = None,
                  norm: str = 'linf', random_start: bool = True, keep: str = 'misclassified',
-                 restarts: int = 1, loss: str = 'ce') -> None:
+                 restarts: int = 1, loss: str = 'ce', eot_iter: int = 1) -> None:
         self.norm = check_norm(norm, ('linf', 'l2'))
         if loss not in ATTACK_LOSSES:
             raise ValueError(f'loss must be one of {sorted(ATTACK_LOSSES)}, got {loss!r}')
-        if steps < 1 or restarts < 1:
-            raise ValueError(f'PGD needs steps >= 1 and restarts >= 1, got steps={steps}, restarts={restarts}')
+        if steps < 1 or restarts < 1 or eot_iter < 1:
+            raise ValueError(f'PGD needs steps >= 1, restarts >= 1 and eot_iter >= 1, got steps={steps}, '
+                             f'restarts={restarts}, eot_iter={eot_iter}')
         self.keep = check_keep(keep)
+        if loss in SOFT_TARGET_LOSSES and keep == 'misclassified':
+            raise ValueError(f"loss={loss!r} is computed against soft targets, not labels, so no iterate can be judged "
+                             "misclassified: use keep='loss' or 'last'")
         if keep == 'last' and restarts > 1:
             raise ValueError("keep='last' has no rule to choose between restarts: use 'misclassified' or 'loss'")
         self.eps, self.steps = resolve_eps(eps, norm), steps
@@ -56,11 +63,13 @@ class PGD(BaseAttack):
         self.random_start, self.restarts = random_start, restarts
         self.loss_name = loss
         self.loss_fn = ATTACK_LOSSES[loss]
+        self.eot_iter = eot_iter
 
     def threat_model(self) -> Dict[str, Any]:
+        eot = dict(eot_iter=self.eot_iter) if self.eot_iter > 1 else {}
         return threat_model(type(self).__name__, self.norm, self.eps, steps=self.steps, step_size=self.step_size,
                             restarts=self.restarts, random_start=self.random_start, loss=self.loss_name,
-                            keep=self.keep)
+                            keep=self.keep, **eot)
 
     def _start(self, images: torch.Tensor) -> torch.Tensor:
         eps = self.eps * eps_unit(self.norm)
@@ -95,7 +104,7 @@ class PGD(BaseAttack):
             x = self._start(clean)
             for step in range(self.steps + 1):
                 if step < self.steps:
-                    loss, grad, logits = loss_and_input_gradient(logits_fn, self.loss_fn, x, y)
+                    loss, grad, logits = loss_and_input_gradient(logits_fn, self.loss_fn, x, y, self.eot_iter)
                 elif self.keep == 'last' and not final_logits:
                     selector.images = x  # nothing to judge: the textbook PGD return, without a forward pass
                     return selector

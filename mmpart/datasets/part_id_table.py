@@ -122,6 +122,12 @@ def num_classes_in(path: str, kind: str, default: int) -> int:
     return PartIdTable.load(path).num_classes(kind) if osp.isfile(path) else default
 
 
+def num_object_classes_in(path: str, default: int) -> int:
+    """Object classes + background of the table at ``path`` if it exists (heads supervised by object masks, see
+    :class:`~mmpart.datasets.transforms.PartMaskToObjectMask`), else ``default``."""
+    return len(PartIdTable.load(path).wnids) + 1 if osp.isfile(path) else default
+
+
 class ClassCountMismatchError(ValueError):
     """A configured ``num_classes`` disagrees with the part id table; the message names both and the file."""
 

@@ -1,16 +1,17 @@
 """Attack configs from the command line: the config's attack, overridden by flags, checked; per-norm ε."""
 import pytest
 
-from mmpart.attacks import APGD, ATTACK_NAMES, CW, FGSM, PGD, STANDARD_EPS, AutoAttack, attack_config
+from mmpart.attacks import APGD, ATTACK_NAMES, CW, FGSM, PGD, STANDARD_EPS, AutoAttack, Square, attack_config
 from mmpart.registry import ATTACKS
 
 NORMS = dict(pgd=('linf', 'l2'), fgsm=('linf', 'l2'), cw=('linf', 'l2'), apgd=('linf', 'l2', 'l1'),
-             autoattack=('linf', 'l2', 'l1'))
+             autoattack=('linf', 'l2', 'l1'), square=('linf', 'l2'))
 
 
 def test_every_name_builds_its_attack_with_the_standard_eps_of_each_norm():
-    assert ATTACK_NAMES == dict(pgd='PGD', fgsm='FGSM', cw='CW', apgd='APGD', autoattack='AutoAttack')
-    classes = dict(pgd=PGD, fgsm=FGSM, cw=CW, apgd=APGD, autoattack=AutoAttack)
+    assert ATTACK_NAMES == dict(pgd='PGD', fgsm='FGSM', cw='CW', apgd='APGD', autoattack='AutoAttack',
+                                square='Square')
+    classes = dict(pgd=PGD, fgsm=FGSM, cw=CW, apgd=APGD, autoattack=AutoAttack, square=Square)
     for name, norms in NORMS.items():
         for norm in norms:  # no --eps: the norm's standard radius (DESIGN §5), not 4 whatever the norm
             attack = ATTACKS.build(attack_config(name, dict(norm=norm, eps=None)))

@@ -34,7 +34,10 @@ def test_config_builds_its_model(name, build_model):
         assert model.head.num_classes == cfg.data_preprocessor.num_classes
         assert isinstance(model, MPMClassifier) == name.startswith('mpm/')
     if name.startswith('mpm/') and 'synthetic' not in name:
-        assert model.part_head.num_classes == cfg.num_part_classes  # part_ids.json, or 3,311 (tests/test_datasets)
+        # background + parts from part_ids.json (or the authors' 3,310: tests/test_datasets); the object-mask
+        # ablation: background + 1,000 objects
+        expected = 1001 if 'object-masks' in name else cfg.num_part_classes
+        assert model.part_head.num_classes == expected
 
 
 def part_samples(n: int, size: int, num_parts: int) -> list:

@@ -9,6 +9,11 @@ value sits ``d``/255 from the threshold, on the correct side for most samples an
 the gradient sign of a linear model never changes. Distances are half-integers and the tested radii
 integers, so no sample is ever on the boundary. ``drop`` leaves out the last (most distant) correctly
 classified samples of class 1, e.g. for an odd number of samples.
+
+Two variants built to trip the gradient-masking checks (``model.backbone.type=...``): :class:`PixelQuantisedConv2d`
+rounds its input to whole 0..255 pixel values (same predictions on the PNG data, zero input gradient everywhere),
+:class:`RandomGateConv2d` blocks its gradient in most forward passes at random and adds a little noise to its
+output (same predictions, gradients that only an average over passes, EoT, recovers).
 """
 from pathlib import Path
 from typing import Dict, List, Sequence
@@ -38,6 +43,38 @@ class TupleConv2d(nn.Conv2d):
 
     def forward(self, x: torch.Tensor) -> tuple:
         return (super().forward(x), )
+
+
+#: the config's data preprocessor, in 0..255 units
+PIXEL_MEAN, PIXEL_STD = (123.675, 116.28, 103.53), (58.395, 57.12, 57.375)
+
+
+@MODELS.register_module(force=True)
+class PixelQuantisedConv2d(TupleConv2d):
+    """:class:`TupleConv2d` on its input rounded to whole pixel values: a non-differentiable input quantisation
+    (``torch.round`` has a zero gradient), the textbook gradient-masking defence."""
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        mean = x.new_tensor(PIXEL_MEAN).view(1, 3, 1, 1)
+        std = x.new_tensor(PIXEL_STD).view(1, 3, 1, 1)
+        return super().forward((torch.round(x * std + mean) - mean) / std)
+
+
+@MODELS.register_module(force=True)
+class RandomGateConv2d(TupleConv2d):
+    """:class:`TupleConv2d` whose output is detached from the graph with probability ``block_prob`` per forward
+    pass (torch's RNG) and gets Gaussian noise of std ``noise``: predictions are those of the linear model (the
+    noise is far below the smallest logit gap, 0.15), but a single pass's gradient is usually zero."""
+
+    def __init__(self, *args, block_prob: float = 0.9, noise: float = 1e-2, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.block_prob, self.noise = block_prob, noise
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        out = super().forward(x)[0]
+        if torch.rand(()) < self.block_prob:
+            out = out.detach()
+        return (out + self.noise * torch.randn_like(out), )
 
 
 def hand_set_state_dict(slope: float = SLOPE) -> Dict[str, torch.Tensor]:

@@ -128,3 +128,21 @@ def test_model_without_normalisation_says_what_is_missing(hand_set, monkeypatch,
     with pytest.raises(ValueError, match=r'has no mean/std: set model.data_preprocessor.mean and .std'):
         run_in_process(monkeypatch, config, ckpt, '--attack', 'pgd', '--work-dir', str(tmp_path), '--cfg-options',
                        'model.data_preprocessor.mean=None', 'model.data_preprocessor.std=None')
+
+
+def test_worst_case_over_an_attack_list(hand_set, monkeypatch, tmp_path):
+    _, config, ckpt = hand_set
+    run_in_process(monkeypatch, config, ckpt, '--attack', 'fgsm,pgd', '--eps', '4', '--steps', '3', '--step-size',
+                   '2', '--attack-cfg', 'random_start=False', '--work-dir', str(tmp_path), '--cfg-options',
+                   'log_level=INFO')
+    summary = json.loads(next(tmp_path.glob('*/robustness.json')).read_text())
+    assert summary['attack'] == dict(type='MultiAttack', names=['fgsm', 'pgd'], individual=False, attacks=[
+        dict(type='FGSM', eps=4.0), dict(type='PGD', eps=4.0, steps=3, step_size=2.0, random_start=False)])
+    metrics = summary['metrics']
+    # FGSM's one step of 4/255 and PGD both reach the corner of the linear model's ball
+    assert metrics['accuracy/robust_top1'] == metrics['accuracy/robust_top1_after_fgsm'] == \
+        metrics['accuracy/robust_top1_after_pgd'] == pytest.approx(expected_accuracy(4, DROP))
+    log = next(tmp_path.glob('*/*.log')).read_text()
+    assert 'per attack (%)' in log and '| robust_top1_after_pgd |' in log and '| robust <= clean | ok |' in log
+    with pytest.raises(SystemExit):
+        run_in_process(monkeypatch, config, ckpt, '--attack', 'pgd,deepfool', '--work-dir', str(tmp_path))

@@ -3,6 +3,7 @@ from .annotation_part_mask import LoadPartMaskFromAnnotations, rasterize_part_an
 from .formatting import PackPartInputs
 from .joint_geometry import JointRandomResizedCrop, JointResizeEdge
 from .loading import LoadPartMask
+from .object_mask import PartMaskToObjectMask
 
 __all__ = ['LoadPartMask', 'JointRandomResizedCrop', 'JointResizeEdge', 'PackPartInputs', 'LoadPartMaskFromAnnotations',
-           'rasterize_part_annotations']
+           'PartMaskToObjectMask', 'rasterize_part_annotations']

@@ -29,7 +29,7 @@ class MPMClassifier(AdversarialTrainMixin, ImageClassifier):
         backbone: multi-scale backbone (e.g. ``ResNetAct`` with ``out_indices=(1, 2, 3)``).
         part_head: the bypass; its ``in_channels`` / ``in_index`` select the backbone outputs.
         neck, head, pretrained, train_cfg, data_preprocessor, init_cfg: as ``ImageClassifier``.
-        attack: adversarial training attack, see :class:`AdversarialTrainMixin`.
+        attack, robust_loss: adversarial training (PGD-AT or TRADES), see :class:`AdversarialTrainMixin`.
     """
 
     #: state-dict prefixes of the bypass, dropped when deploying as a plain classifier
@@ -37,9 +37,11 @@ class MPMClassifier(AdversarialTrainMixin, ImageClassifier):
 
     def __init__(self, backbone: dict, part_head: dict, neck: Optional[dict] = None, head: Optional[dict] = None,
                  attack: Optional[dict] = None, pretrained: Optional[str] = None, train_cfg: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
+                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None,
+                 robust_loss: Optional[dict] = None) -> None:
         super().__init__(backbone=backbone, neck=neck, head=head, attack=attack, pretrained=pretrained,
-                         train_cfg=train_cfg, data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+                         train_cfg=train_cfg, data_preprocessor=data_preprocessor, init_cfg=init_cfg,
+                         robust_loss=robust_loss)
         self.part_head = MODELS.build(part_head)
 
     def _cls_feat(self, feats: Tuple[torch.Tensor], stage: str) -> Union[Tuple[torch.Tensor], torch.Tensor]:
@@ -80,6 +82,12 @@ class MPMClassifier(AdversarialTrainMixin, ImageClassifier):
         losses = {('loss_cls' if key == 'loss' else key): value for key, value in cls_losses.items()}
         losses.update(self.part_head.loss(feats, data_samples, None))
         return losses
+
+    def logits_and_auxiliary_losses(self, inputs: torch.Tensor,
+                                    data_samples: List[DataSample]) -> Tuple[torch.Tensor, dict]:
+        """Classification logits and the part head's losses, from one backbone pass (TRADES' adversarial batch)."""
+        feats = self.backbone(inputs)
+        return self.head(self._cls_feat(feats, 'neck')), self.part_head.loss(feats, data_samples, None)
 
     def predict_parts(self, inputs: torch.Tensor, batch_img_metas: List[dict]) -> torch.Tensor:
         """Part logits at image size (finest scale) for visualisation; runs the bypass explicitly."""

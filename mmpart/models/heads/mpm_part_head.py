@@ -75,6 +75,10 @@ class MPMPartHead(BaseDecodeHead):
             (finest first).
         importance_ratio: share of the points drawn by uncertainty (0: uniform, unbiased).
         oversample_ratio: candidates per point when ``importance_ratio > 0``.
+        target_upsample: the mask becomes one-hot targets at this multiple of the finest map's size, which are
+            averaged down (bilinear) to every map: 1 (default) is the reference; a head that drops the finer
+            scales of the reference sets it so that its targets are the reference's at the scales it keeps
+            (stage 4 only: 4, the 28² targets averaged to 7²; see :func:`part_targets`).
         init_cfg, **kwargs: other :class:`mmseg.models.decode_heads.decode_head.BaseDecodeHead` arguments
             (e.g. ``align_corners``).
     """
@@ -84,8 +88,8 @@ class MPMPartHead(BaseDecodeHead):
                  pseudo_weight: float = 1.0, ignore_index: int = IGNORE_INDEX,
                  norm_cfg: Optional[dict] = None, act_cfg: Optional[dict] = None,
                  loss_decode: Optional[dict] = None, num_points: Optional[NumPoints] = None,
-                 importance_ratio: float = 0.0, oversample_ratio: float = 3.0, init_cfg: Optional[dict] = None,
-                 **kwargs) -> None:
+                 importance_ratio: float = 0.0, oversample_ratio: float = 3.0, target_upsample: int = 1,
+                 init_cfg: Optional[dict] = None, **kwargs) -> None:
         norm_cfg = dict(type='BN', requires_grad=True) if norm_cfg is None else norm_cfg
         act_cfg = dict(type='GELU') if act_cfg is None else act_cfg
         loss_decode = dict(type='SoftFocalLoss', gamma=2.0, loss_weight=1.0) if loss_decode is None else loss_decode
@@ -105,6 +109,9 @@ class MPMPartHead(BaseDecodeHead):
                              f'oversample_ratio={oversample_ratio} >= 1')
         self.importance_ratio = importance_ratio
         self.oversample_ratio = oversample_ratio
+        if int(target_upsample) != target_upsample or target_upsample < 1:
+            raise ValueError(f'target_upsample must be a whole number >= 1, got {target_upsample}')
+        self.target_upsample = int(target_upsample)
         widths = [channels // 2**(num_scales - 1 - i) for i in range(num_scales)]
         self.projections = nn.ModuleList(
             ConvModule(c, w, 1, norm_cfg=norm_cfg, act_cfg=None) for c, w in zip(in_channels, widths))
@@ -186,7 +193,9 @@ class MPMPartHead(BaseDecodeHead):
                      points: Optional[List[torch.Tensor]] = None) -> dict:
         """The part losses of logits on the maps of ``sizes`` (N×C×h×w) or at ``points`` of them (N×C×P)."""
         labels, weights = self._labels_and_weights(batch_data_samples, sizes[0], seg_logits[0].device)
-        targets = part_targets(labels, sizes, self.num_classes, self.label_smoothing, self.ignore_index, points)
+        label_size = tuple(self.target_upsample * side for side in sizes[0])
+        targets = part_targets(labels, sizes, self.num_classes, self.label_smoothing, self.ignore_index, points,
+                               label_size)
         loss_fns = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
         losses = {}
         for i, (logits, target) in enumerate(zip(seg_logits, targets)):
@@ -196,8 +205,11 @@ class MPMPartHead(BaseDecodeHead):
                                ignore_index=self.ignore_index)
                 losses[key] = losses.get(key, 0) + loss / len(seg_logits)
         with torch.no_grad():  # pixel accuracy at the finest scale, on the samples that have weight
-            counted = (targets[0] != self.ignore_index) & (weights.view(-1, *[1] * (targets[0].dim() - 1)) > 0)
-            hits = (seg_logits[0].argmax(dim=1) == targets[0]) & counted
+            finest = targets[0]
+            if finest.is_floating_point():  # soft targets (target_upsample > 1): their most likely class
+                finest = finest.argmax(dim=1).where(finest.sum(dim=1) > 0, self.ignore_index)
+            counted = (finest != self.ignore_index) & (weights.view(-1, *[1] * (finest.dim() - 1)) > 0)
+            hits = (seg_logits[0].argmax(dim=1) == finest) & counted
             losses['acc_part'] = hits.sum() * 100.0 / counted.sum().clamp(min=1)
         return losses
 

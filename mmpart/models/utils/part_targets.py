@@ -16,7 +16,8 @@ def resize_part_labels(labels: torch.Tensor, size: Tuple[int, int]) -> torch.Ten
 
 def part_targets(labels: torch.Tensor, sizes: Sequence[Tuple[int, int]], num_classes: int,
                  smoothing: float = 0.1, ignore_index: int = IGNORE_INDEX,
-                 points: Optional[Sequence[torch.Tensor]] = None) -> List[torch.Tensor]:
+                 points: Optional[Sequence[torch.Tensor]] = None,
+                 label_size: Optional[Tuple[int, int]] = None) -> List[torch.Tensor]:
     """Targets of MPM's part loss, one per entry of ``sizes`` (finest first), on the maps or at points.
 
     The mask is resized (nearest) to the finest size and stands for label-smoothed one-hot vectors
@@ -31,6 +32,10 @@ def part_targets(labels: torch.Tensor, sizes: Sequence[Tuple[int, int]], num_cla
     target is given at its points only: N×P ids at the finest size, N×C×P soft targets at the others
     (the values of the dense targets there; no C-channel map is built).
 
+    With ``label_size`` larger than ``sizes[0]``, the mask is resized to ``label_size`` instead and every
+    target, the finest too, is its soft, downsampled one-hot map: the targets that a finer scale would have
+    set, for a head that predicts at the coarser scales only (MPM's scale ablations).
+
     Args:
         labels: N×H×W integer part ids (0 = background).
         sizes: output sizes, the first one being the finest.
@@ -38,8 +43,12 @@ def part_targets(labels: torch.Tensor, sizes: Sequence[Tuple[int, int]], num_cla
         smoothing: label smoothing ε.
         ignore_index: id of pixels without a label.
         points: pixels to give the targets at, one index tensor per size.
+        label_size: size at which the mask becomes one-hot targets (default ``sizes[0]``).
     """
-    labels = resize_part_labels(labels, sizes[0])
+    soft_sizes = list(enumerate(sizes))
+    if label_size is None or tuple(label_size) == tuple(sizes[0]):
+        label_size, soft_sizes = sizes[0], soft_sizes[1:]
+    labels = resize_part_labels(labels, label_size)
     valid = labels != ignore_index
     bad = valid & ((labels < 0) | (labels >= num_classes))
     if bad.any():
@@ -48,8 +57,8 @@ def part_targets(labels: torch.Tensor, sizes: Sequence[Tuple[int, int]], num_cla
     ids, local = torch.unique(labels.where(valid, 0), return_inverse=True)
     valid = valid[:, None].float()
     present = F.one_hot(local, len(ids)).permute(0, 3, 1, 2).float() * valid  # N×K×H×W, K ids present
-    targets = [labels if points is None else gather_pixels(labels, points[0])]
-    for i, size in enumerate(sizes[1:], 1):
+    targets = [] if len(soft_sizes) == len(sizes) else [labels if points is None else gather_pixels(labels, points[0])]
+    for i, size in soft_sizes:
         present_i = F.interpolate(present, size=tuple(size), mode='bilinear', align_corners=False)
         valid_i = F.interpolate(valid, size=tuple(size), mode='bilinear', align_corners=False)
         if points is not None:

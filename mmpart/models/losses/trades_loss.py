@@ -1,0 +1,34 @@
+"""TRADES' robustness term (Zhang et al. 2019)."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmpart.registry import MODELS
+
+
+@MODELS.register_module()
+class TRADESLoss(nn.Module):
+    """``beta · KL(softmax(clean) ‖ softmax(adversarial))``, summed over classes and averaged over the batch, as the
+    reference code's ``KLDivLoss(size_average=False) / batch_size``; gradients flow into both logits.
+
+    Given to an adversarially trained classifier as ``robust_loss``
+    (:class:`~mmpart.models.classifiers.adversarial.AdversarialTrainMixin`), it turns PGD-AT into TRADES: the
+    classification loss on the clean batch plus this term, with an attack that maximises the same KL
+    (:attr:`attack_defaults`: PGD's ``loss='kl'``, keeping the last iterate, as the reference).
+
+    Args:
+        beta: weight of the KL term (6 in the TRADES paper's ImageNet and CIFAR runs; 1/λ in its notation).
+    """
+
+    #: what the attack of TRADES maximises and which iterate it returns, unless its config says otherwise
+    attack_defaults = dict(loss='kl', keep='last')
+
+    def __init__(self, beta: float = 6.0) -> None:
+        super().__init__()
+        if beta < 0:
+            raise ValueError(f'beta must be >= 0, got {beta}')
+        self.beta = beta
+
+    def forward(self, clean_logits: torch.Tensor, adversarial_logits: torch.Tensor) -> torch.Tensor:
+        return self.beta * F.kl_div(F.log_softmax(adversarial_logits.float(), dim=1),
+                                    F.softmax(clean_logits.float(), dim=1), reduction='batchmean')
