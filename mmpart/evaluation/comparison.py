@@ -27,7 +27,7 @@ def compare_checkpoints(models: Sequence[Tuple[str, str, str]], out_dir: str, ke
         print_log(f'{title}: testing {name} ({config}, {checkpoint})', logger='current')
         cfg = evaluation_config(config, checkpoint, osp.join(out_dir, name), cfg_options=cfg_options)
         results[name] = cached(osp.join(out_dir, f'{name}.json'), evaluation_key(cfg, checkpoint),
-                               partial(run_evaluation, cfg), force)
+                               partial(run_evaluation, cfg), force)['metrics']
     keys = list(keys or next(iter(results.values())))
     missing = [(name, key) for name, metrics in results.items() for key in keys if key not in metrics]
     if missing:

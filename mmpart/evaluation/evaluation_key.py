@@ -8,8 +8,8 @@ from typing import Dict, Optional
 
 from mmengine.config import Config
 
-#: config keys that say where a run writes or how it is launched, not what it computes
-NON_RESULT_KEYS = ('work_dir', 'experiment_name', 'load_from', 'launcher')
+#: config keys that say where a run writes, how it is launched or how much it logs, not what it computes
+NON_RESULT_KEYS = ('work_dir', 'experiment_name', 'load_from', 'launcher', 'log_level', 'log_processor')
 
 
 @cache

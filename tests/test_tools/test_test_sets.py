@@ -131,6 +131,7 @@ def test_test_set_config_runs_on_its_layout(name, constant_model, tmp_path):
     test_set.write_text(f'_base_ = {str(base)!r}\n'
                         f'test_dataloader = dict(batch_size=4, num_workers=0, dataset={dataset!r})\n')
     config, checkpoint = constant_model
-    metrics = report.run_evaluation(report.evaluation_config(config, checkpoint, str(tmp_path / 'work'), str(test_set)))
+    metrics = report.run_evaluation(
+        report.evaluation_config(config, checkpoint, str(tmp_path / 'work'), str(test_set)))['metrics']
     for key, value in expected.items():
         assert metrics[key] == pytest.approx(value, rel=1e-9), key  # 1e-6 would miss a constant off by 1e-6
