@@ -12,7 +12,7 @@ from mmpart.models.utils import mpm_to_cls_checkpoint
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
 
-from .test_mpm_classifier import MPM_SYNTHETIC, build_synthetic_mpm
+from .test_mpm_classifier import MPM_SYNTHETIC, build_synthetic_mpm, small_convnext_mpm_cfg
 
 REPO = Path(__file__).parents[2]
 BASELINE = REPO / 'configs' / 'baseline' / 'baseline_r18_synthetic.py'
@@ -112,3 +112,14 @@ def test_checkpoint_of_another_model_is_refused():
     del state['backbone.conv1.weight']
     with pytest.raises(ValueError, match=r'missing \(1\): backbone.conv1.weight'):
         mpm_to_cls_checkpoint(dict(state_dict=state), mpm_model_cfg())
+
+
+def test_convnext_mpm_leaves_the_norms_only_the_bypass_reads_behind():
+    cfg = small_convnext_mpm_cfg()
+    state = MODELS.build(cfg).state_dict()
+    converted, description = mpm_to_cls_checkpoint(dict(state_dict=state), cfg)
+    bypass = sum(key.startswith('part_head.') for key in state)
+    assert description == (f'model weights (the checkpoint has no EMA); left behind: {bypass} bypass tensors and the '
+                           'backbone outputs only the bypass reads (backbone.norm1, backbone.norm2)')
+    assert sorted(set(state) - set(converted['state_dict'])) == sorted(
+        key for key in state if key.startswith(('part_head.', 'backbone.norm1.', 'backbone.norm2.')))
