@@ -158,3 +158,10 @@ def test_targets_are_the_resized_smoothed_one_hot():
     logits = torch.randn(2, 12, 16, 16)
     assert soft_focal_loss(logits, targets[0], label_smoothing=EPS, ignore_index=IGNORE_INDEX).item() == \
         pytest.approx(soft_focal_loss(logits, dense).item(), rel=1e-5)
+
+
+def test_prediction_is_the_finest_map_resized_to_the_image():
+    torch.manual_seed(0)
+    fine, coarse = torch.randn(1, 3, 4, 4), torch.randn(1, 3, 2, 2)
+    parts = tiny_head().predict_by_feat([fine, coarse], [dict(img_shape=(8, 8))])
+    assert torch.allclose(parts, F.interpolate(fine, size=(8, 8), mode='bilinear', align_corners=False))
