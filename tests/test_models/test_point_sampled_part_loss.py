@@ -105,6 +105,23 @@ def test_uncertainty_sampling_takes_the_smallest_margins_and_the_rest_at_random(
     draws = [head._draw_points(x, 4, projection)[0].tolist() for _ in range(20)]
     assert all(len(set(d)) == 4 and smallest <= set(d) for d in draws)
     assert len({frozenset(d) - smallest for d in draws}) > 1  # the other two are drawn at random
+    # one point by uncertainty: always the smallest margin
+    head = build_head(num_points=4, importance_ratio=0.25, oversample_ratio=16.0)
+    assert all(int(margins.argmin()) in head._draw_points(x, 4, projection)[0].tolist() for _ in range(10))
+    # every pixel of a map that is not square, by fraction
+    assert sorted(head._draw_points(torch.zeros(1, 5, 2, 8), 1.0, projection)[0].tolist()) == list(range(16))
+
+
+def test_uncertainty_sampling_with_two_classes(batch):
+    # one part and the background: the top-2 margin is the only margin there is
+    feats, samples = batch
+    binary = []
+    for original in samples:
+        mask = original.gt_sem_seg.data
+        binary.append(DataSample(metainfo=original.metainfo).set_gt_label(0))
+        binary[-1].gt_sem_seg = PixelData(data=torch.where(mask == IGNORE_INDEX, mask, mask.clamp(max=1)))
+    losses = build_head(num_classes=2, num_points=8, importance_ratio=0.5).loss(feats, binary)
+    assert all(torch.isfinite(losses[key]) and losses[key] > 0 for key in ('loss_part_s0', 'loss_part_s1'))
 
 
 def gradient(head, batch) -> torch.Tensor:
