@@ -11,7 +11,7 @@ from mmpretrain.structures import DataSample
 
 from mmpart.datasets.part_id_table import IGNORE_INDEX
 from mmpart.models.losses import soft_focal_loss
-from mmpart.models.utils import part_targets
+from mmpart.models.utils import part_sample_weights, part_targets
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
 
@@ -165,3 +165,40 @@ def test_prediction_is_the_finest_map_resized_to_the_image():
     fine, coarse = torch.randn(1, 3, 4, 4), torch.randn(1, 3, 2, 2)
     parts = tiny_head().predict_by_feat([fine, coarse], [dict(img_shape=(8, 8))])
     assert torch.allclose(parts, F.interpolate(fine, size=(8, 8), mode='bilinear', align_corners=False))
+
+
+def test_soft_focal_loss_defaults_by_hand():
+    # pixel 0: logits (0, ln 3), label 1 -> p = 3/4, ce = ln(4/3); pixel 1 is ignored (-100) but counts in the mean
+    pred = torch.tensor([[0.0, 0.0], [math.log(3), 5.0]]).view(1, 2, 1, 2)
+    ids = torch.tensor([[[1, -100]]])
+    expected = (1 / 4)**2 * math.log(4 / 3) / 2  # γ = 2, no smoothing
+    assert soft_focal_loss(pred, ids).item() == pytest.approx(expected, rel=1e-6)
+    assert soft_focal_loss(pred, ids, weight=torch.tensor([0.5])).item() == pytest.approx(expected / 2, rel=1e-6)
+    assert build(dict(type='SoftFocalLoss', loss_weight=3.0))(pred, ids).item() == pytest.approx(3 * expected, rel=1e-6)
+
+
+def test_part_targets_and_sample_weights_defaults_by_hand():
+    # ε = 0.1 by default: with C = 2 a labelled pixel is (0.05, 0.95), a background one (0.95, 0.05)
+    fine, coarse = part_targets(torch.tensor([[[1, 0], [0, 0]]]), [(2, 2), (1, 1)], num_classes=2)
+    assert fine.tolist() == [[[1, 0], [0, 0]]]
+    assert coarse.flatten().tolist() == pytest.approx([(0.05 + 3 * 0.95) / 4, (0.95 + 3 * 0.05) / 4])
+    # a part, blank, ignored only, a part beside ignored pixels, a part without a mask file
+    labels = torch.tensor([[[1, 0]], [[0, 0]], [[IGNORE_INDEX, 0]], [[2, IGNORE_INDEX]], [[3, 3]]])
+    has_mask = torch.tensor([True, True, True, True, False])
+    is_pseudo = torch.tensor([True, False, False, False, False])
+    assert part_sample_weights(labels, has_mask, is_pseudo).tolist() == [1, 0, 0, 1, 0]  # blank ignored, pseudo 1
+    assert part_sample_weights(labels, has_mask, is_pseudo, ignore_blank=False, pseudo_weight=0.5).tolist() == [
+        0.5, 1, 1, 1, 0]
+
+
+def test_several_losses_add_up_and_accuracy_counts_weighted_labelled_pixels():
+    fine = torch.tensor([[[0.0, 5.0], [5.0, 5.0]], [[5.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]])[None]
+    logits = [fine.repeat(2, 1, 1, 1), torch.zeros(2, 3, 1, 1)]  # predicts part 1 at (0, 0), background elsewhere
+    # sample 1: one labelled pixel, predicted right; sample 2: blank, so weight 0 (1 of its 4 pixels is wrong)
+    samples = [sample([[1, IGNORE_INDEX], [IGNORE_INDEX, IGNORE_INDEX]]), sample([[0, 0], [0, 0]])]
+    one, two = tiny_head(), tiny_head(loss_decode=[dict(type='SoftFocalLoss', loss_weight=1.0),
+                                                   dict(type='SoftFocalLoss', loss_weight=0.5)])
+    single, double = one.loss_by_feat(logits, samples), two.loss_by_feat(logits, samples)
+    assert single['acc_part'].item() == 100.0  # 1 of 1 counted pixels
+    for key in ('loss_part_s0', 'loss_part_s1'):
+        assert double[key].item() == pytest.approx(1.5 * single[key].item(), rel=1e-6)
