@@ -175,6 +175,7 @@ def test_soft_focal_loss_defaults_by_hand():
     assert soft_focal_loss(pred, ids).item() == pytest.approx(expected, rel=1e-6)
     assert soft_focal_loss(pred, ids, weight=torch.tensor([0.5])).item() == pytest.approx(expected / 2, rel=1e-6)
     assert build(dict(type='SoftFocalLoss', loss_weight=3.0))(pred, ids).item() == pytest.approx(3 * expected, rel=1e-6)
+    assert build(dict(type='SoftFocalLoss'))(pred, ids).item() == pytest.approx(expected, rel=1e-6)  # γ 2, λ 1
 
 
 def test_part_targets_and_sample_weights_defaults_by_hand():
@@ -202,3 +203,49 @@ def test_several_losses_add_up_and_accuracy_counts_weighted_labelled_pixels():
     assert single['acc_part'].item() == 100.0  # 1 of 1 counted pixels
     for key in ('loss_part_s0', 'loss_part_s1'):
         assert double[key].item() == pytest.approx(1.5 * single[key].item(), rel=1e-6)
+
+
+def test_options_reach_the_layers():
+    torch.manual_seed(0)
+    feats = [torch.randn(1, 2, 8, 8), torch.randn(1, 4, 4, 4), torch.randn(1, 8, 2, 2)]
+    head = tiny_head(in_index=[1, 2], norm_cfg=dict(type='GN', num_groups=2), act_cfg=dict(type='ReLU'),
+                     init_cfg=dict(type='Constant', val=0.5, layer='Conv2d'), align_corners=True)
+    assert isinstance(head.projections[0].norm, torch.nn.GroupNorm) and isinstance(head.seg_layers[0][0], torch.nn.ReLU)
+    assert [tuple(m.shape) for m in head(feats)] == [(1, 3, 4, 4), (1, 3, 2, 2)]  # the last two inputs
+    # align_corners reaches the upsampling between scales
+    corners = head(feats)[0]
+    head.align_corners = False
+    assert not torch.allclose(corners, head(feats)[0])
+    head.init_weights()
+    assert all((m.weight == 0.5).all() for m in head.modules() if isinstance(m, torch.nn.Conv2d))
+    tiny_head().init_weights()  # the default: no initialisation of the conv_seg the head does not have
+
+
+def test_default_weights_and_ignored_pixels():
+    torch.manual_seed(0)
+    logits = [torch.randn(1, 3, 2, 2), torch.randn(1, 3, 1, 1)]
+    part = [[1, 0], [1, 1]]
+    plain = total_part_loss(tiny_head(), [(part, {})], logits)
+    assert plain > 0
+    bare = DataSample().set_gt_label(0)  # a mask without has_part_mask / is_pseudo: a real mask, not pseudo
+    bare.gt_sem_seg = PixelData(data=torch.tensor(part)[None])
+    assert tiny_head(pseudo_weight=0.5).loss_by_feat(logits, [bare])['loss_part_s0'] == pytest.approx(
+        tiny_head().loss_by_feat(logits, [sample(part)])['loss_part_s0'])
+    assert total_part_loss(tiny_head(), [(part, dict(is_pseudo=True))], logits) == pytest.approx(plain)  # weight 1
+    # ignored pixels are not parts: a mask of background and ignored pixels is blank
+    assert total_part_loss(tiny_head(), [([[IGNORE_INDEX, 0], [0, 0]], {})], logits) == 0
+    assert total_part_loss(tiny_head(ignore_index=255), [([[255, 0], [0, 0]], {})], logits) == 0
+
+
+def test_uncertainty_candidates_and_ratio_limits(monkeypatch):
+    import mmpart.models.heads.mpm_part_head as mpm_part_head
+
+    drawn = []
+    draw = mpm_part_head.random_pixels
+    monkeypatch.setattr(mpm_part_head, 'random_pixels', lambda *args: drawn.append(args[2]) or draw(*args))
+    head = tiny_head(num_points=4, importance_ratio=0.5)
+    head._draw_points(torch.randn(1, 4, 8, 8), 4, head.seg_layers[0][-1])  # finest features: 4 channels
+    assert drawn == [12]  # oversample_ratio 3 by default: 3 × 4 candidates
+    tiny_head(num_points=4, importance_ratio=0.5, oversample_ratio=1.0)  # no oversampling is allowed
+    with pytest.raises(ValueError, match='oversample_ratio=0.5 >= 1'):
+        tiny_head(num_points=4, importance_ratio=0.5, oversample_ratio=0.5)

@@ -57,7 +57,7 @@ def test_deployed_mpm_is_the_plain_classifier(tmp_path, capsys):
     plain = build_baseline()
     converted = torch.load(tmp_path / 'cls.pth', weights_only=True)
     plain.load_state_dict(converted['state_dict'], strict=True)
-    assert converted['meta']['weights'] == 'EMA weights' and converted['meta']['epoch'] == 8
+    assert converted['meta'] == dict(epoch=8, converted_from='MPMClassifier', weights='EMA weights')
 
     mpm.load_state_dict(checkpoint['state_dict'])  # the same EMA weights in the MPM
     inputs = torch.rand(2, 3, 64, 64)
@@ -99,7 +99,8 @@ def test_raw_weights_and_non_mpm_checkpoints():
     assert 'no EMA' in source and not any(k.startswith('part_head.') for k in no_ema['state_dict'])
     bare, source = mpm_to_cls_checkpoint(mpm.state_dict(), mpm_model_cfg())  # a bare state dict
     assert 'no EMA' in source and torch.equal(bare['state_dict'][name], mpm.state_dict()[name])
-    with pytest.raises(ValueError, match='MPMClassifier'):
+    with pytest.raises(ValueError, match=r'^no bypass weights \(part_head\.\) in the checkpoint: is it an '
+                                         r'MPMClassifier checkpoint\?$'):
         mpm_to_cls_checkpoint(dict(state_dict=build_baseline().state_dict()), mpm_model_cfg())
 
 

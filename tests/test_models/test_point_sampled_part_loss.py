@@ -161,6 +161,10 @@ def test_random_pixels_and_point_counts():
     assert [points_for(s, 784) for s in (100, 1000, 0.25, 1.0, 1e-6)] == [100, 784, 196, 784, 1]
     assert points_for(0.1, 49) == 5  # rounded to the nearest count
     assert check_num_points(0.25, 3) == [0.25] * 3 and check_num_points([64, 0.5], 2) == [64, 0.5]
+    assert check_num_points(0.25) == [0.25] and check_num_points(1) == [1]  # one scale by default; one point
+    with pytest.raises(ValueError, match=r'^num_points entry 0.0: give a positive int \(points per image\) or a '
+                                         r'float in \(0, 1\] \(fraction of the pixels\)$'):
+        check_num_points(0.0)
     for bad, match in [(0, 'entry 0'), (1.5, 'entry 1.5'), (True, 'entry True'), ([64], '1 entries for 2 scales')]:
         with pytest.raises(ValueError, match=match):
             check_num_points(bad, 2)
