@@ -396,6 +396,81 @@ def test_cleaner_cli_and_errors(tmp_path, capsys):
         sys.argv = argv
 
 
+def test_clean_coco_reports_each_defect_with_its_example_at_the_boundaries(tmp_path):
+    """Each reason once, with the entry it names; boxes and areas just inside and just outside the limits."""
+    from mmpart.datasets.converters.partimagenet_cleaner import clean_coco
+
+    image_dir = tmp_path / 'images' / 'train'
+    save_jpeg(image_dir / 'n01440764_1.JPEG')
+    save_jpeg(image_dir / 'n01443537_3.JPEG', gray=True)
+    names = ['._n01440764_9.JPEG', 'n01440764_1.JPEG', 'n01440764_2.JPEG', 'n01443537_3.JPEG']  # junk first
+    images = [dict(id=i, file_name=name, width=32, height=32) for i, name in enumerate(names)]
+    body = [square(0, 0, 4)]
+
+    def ann(ann_id, image_id=1, category_id=0, segmentation=body, **fields):
+        return dict(id=ann_id, image_id=image_id, category_id=category_id, segmentation=segmentation, **fields)
+
+    annotations = [
+        ann(10, category_id=5, area=16),  # unknown category
+        ann(11, image_id=42, area=16),  # no such image
+        ann(12, image_id=2, area=16), ann(13, image_id=0, area=16),  # on dropped images: not reported again
+        ann(14),  # no area
+        ann(15, segmentation=[square(2, 2, 1), [5, 5, 6, 6]], area=0.5),  # 1 pixel, no bbox; a 2-point polygon
+        ann(16, segmentation=[square(40, 40, 5)], area=25),  # outside the image: empty mask
+        ann(17, area=16, bbox=[0, 0, 1, 1]),  # the smallest box mmdet keeps
+        ann(18, area=16, bbox=[0, 0, 4, 0.9]),  # under a pixel high
+        ann(19, area=16, bbox=[32, 0, 2, 2]), ann(20, area=16, bbox=[0, 32, 2, 2]),  # right of / below the image
+        ann(21, area=16, bbox=[31, 31, 2, 2]),  # one pixel inside the corner
+        ann(22, segmentation=[[1, 1, 3, 3]], area=4)]  # no polygon left
+    data = dict(images=images, annotations=annotations, categories=[dict(id=0, name='a'), dict(id=1, name='b')])
+    cleaned, summary = clean_coco(data, str(image_dir), 'train.json')
+    kept = cleaned['annotations']
+    assert [(a['id'], a['bbox']) for a in kept] == [(1, [2.0, 2.0, 1.0, 1.0]), (2, [0, 0, 1, 1]), (3, [31, 31, 2, 2])]
+    assert kept[0]['segmentation'] == [square(2, 2, 1)]
+    assert [i['file_name'] for i in cleaned['images']] == ['n01440764_1.JPEG', 'n01443537_3.JPEG']
+    assert summary['images'] == dict(original=4, kept=2) and summary['annotations'] == dict(original=13, kept=3)
+    assert {k: v for k, v in summary['reported'].items() if v} == dict(
+        macos_junk=1, missing_image=1, grayscale=1, unknown_category=1, annotation_without_image=1, zero_area=1,
+        degenerate_polygon=1, empty_mask=1, small_box=1, box_outside_image=2, annotation_without_polygon=1)
+    where = 'n01440764_1.JPEG: annotation'
+    assert summary['examples'] == {
+        'annotation_without_image': ['annotation 11: image 42'],
+        'annotation_without_polygon': [f'{where} 22: annotation_without_polygon'],
+        'box_outside_image': [f'{where} 19: bbox [32, 0, 2, 2]', f'{where} 20: bbox [0, 32, 2, 2]'],
+        'degenerate_polygon': [f'{where} 15'],
+        'empty_mask': [f'{where} 16'],
+        'grayscale': ['n01443537_3.JPEG'],
+        'macos_junk': ['._n01440764_9.JPEG'],
+        'missing_image': ['n01440764_2.JPEG'],
+        'small_box': [f'{where} 18: bbox [0, 0, 4, 0.9]'],
+        'unknown_category': [f'{where} 10: category 5'],
+        'zero_area': [f'{where} 14']}
+    # a reason met often keeps its count and its first 20 examples
+    many = dict(data, images=images[1:2], annotations=[ann(i, category_id=7, area=16) for i in range(25)])
+    summary = clean_coco(many, str(image_dir), 'train.json')[1]
+    assert summary['reported']['unknown_category'] == 25
+    assert summary['examples']['unknown_category'] == [f'{where} {i}: category 7' for i in range(20)]
+    with pytest.raises(ValueError, match='train.json: missing COCO list "categories"'):
+        clean_coco(dict(images=[], annotations=[]), str(image_dir), 'train.json')
+
+
+def test_clean_partimagenet_cleans_the_splits_asked_for(tmp_path):
+    from mmpart.datasets.converters.partimagenet_cleaner import clean_partimagenet
+
+    write_coco(tmp_path, DEFECT_IMAGES, DEFECT_ANNOTATIONS, ood=False)
+    val = tmp_path / 'annotations' / 'val.json'
+    val.write_text(json.dumps(dict(images=[], annotations=[])))  # no categories
+    folder = str(tmp_path / 'annotations')
+    summaries = clean_partimagenet(str(tmp_path), splits=('train', ))
+    assert list(summaries[folder]) == ['train']
+    assert summaries[folder]['train']['source'] == str(tmp_path / 'annotations' / 'train.json')
+    assert not (tmp_path / 'annotations' / 'val_cleaned.json').exists()
+    text = (tmp_path / 'annotations' / 'cleaned_summary.json').read_text()
+    assert json.loads(text) == summaries[folder] and text.startswith('{\n "train": {\n  "source": ')  # for reading
+    with pytest.raises(ValueError, match=f'{val}: missing COCO list "categories"'):
+        clean_partimagenet(str(tmp_path), splits=('val', ))
+
+
 # ------------------------------------------------------------------------------------- whole objects
 
 

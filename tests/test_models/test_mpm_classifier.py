@@ -75,7 +75,7 @@ def test_resnet_act_gelu_keeps_resnet_weights():
     assert not any(isinstance(m, nn.ReLU) for m in deep.modules())
 
 
-def small_convnext_mpm() -> nn.Module:
+def small_convnext_mpm_cfg():
     """The synthetic MPM with a 4-stage ConvNeXt of 8-64 channels: its extra outputs get their own norms."""
     register_all_modules()
     cfg = Config.fromfile(str(MPM_SYNTHETIC))
@@ -85,7 +85,11 @@ def small_convnext_mpm() -> nn.Module:
                               out_indices=(1, 2, 3), gap_before_final_norm=False)
     model_cfg.head.in_channels = 64
     model_cfg.part_head.update(in_channels=[16, 32, 64], channels=32)
-    return MODELS.build(model_cfg)
+    return model_cfg
+
+
+def small_convnext_mpm() -> nn.Module:
+    return MODELS.build(small_convnext_mpm_cfg())
 
 
 def test_inference_skips_the_backbone_outputs_only_the_bypass_reads():

@@ -11,7 +11,7 @@ from mmpretrain.structures import DataSample
 
 from mmpart.datasets.part_id_table import IGNORE_INDEX
 from mmpart.models.losses import soft_focal_loss
-from mmpart.models.utils import part_targets
+from mmpart.models.utils import part_sample_weights, part_targets
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
 
@@ -158,3 +158,94 @@ def test_targets_are_the_resized_smoothed_one_hot():
     logits = torch.randn(2, 12, 16, 16)
     assert soft_focal_loss(logits, targets[0], label_smoothing=EPS, ignore_index=IGNORE_INDEX).item() == \
         pytest.approx(soft_focal_loss(logits, dense).item(), rel=1e-5)
+
+
+def test_prediction_is_the_finest_map_resized_to_the_image():
+    torch.manual_seed(0)
+    fine, coarse = torch.randn(1, 3, 4, 4), torch.randn(1, 3, 2, 2)
+    parts = tiny_head().predict_by_feat([fine, coarse], [dict(img_shape=(8, 8))])
+    assert torch.allclose(parts, F.interpolate(fine, size=(8, 8), mode='bilinear', align_corners=False))
+
+
+def test_soft_focal_loss_defaults_by_hand():
+    # pixel 0: logits (0, ln 3), label 1 -> p = 3/4, ce = ln(4/3); pixel 1 is ignored (-100) but counts in the mean
+    pred = torch.tensor([[0.0, 0.0], [math.log(3), 5.0]]).view(1, 2, 1, 2)
+    ids = torch.tensor([[[1, -100]]])
+    expected = (1 / 4)**2 * math.log(4 / 3) / 2  # γ = 2, no smoothing
+    assert soft_focal_loss(pred, ids).item() == pytest.approx(expected, rel=1e-6)
+    assert soft_focal_loss(pred, ids, weight=torch.tensor([0.5])).item() == pytest.approx(expected / 2, rel=1e-6)
+    assert build(dict(type='SoftFocalLoss', loss_weight=3.0))(pred, ids).item() == pytest.approx(3 * expected, rel=1e-6)
+    assert build(dict(type='SoftFocalLoss'))(pred, ids).item() == pytest.approx(expected, rel=1e-6)  # γ 2, λ 1
+
+
+def test_part_targets_and_sample_weights_defaults_by_hand():
+    # ε = 0.1 by default: with C = 2 a labelled pixel is (0.05, 0.95), a background one (0.95, 0.05)
+    fine, coarse = part_targets(torch.tensor([[[1, 0], [0, 0]]]), [(2, 2), (1, 1)], num_classes=2)
+    assert fine.tolist() == [[[1, 0], [0, 0]]]
+    assert coarse.flatten().tolist() == pytest.approx([(0.05 + 3 * 0.95) / 4, (0.95 + 3 * 0.05) / 4])
+    # a part, blank, ignored only, a part beside ignored pixels, a part without a mask file
+    labels = torch.tensor([[[1, 0]], [[0, 0]], [[IGNORE_INDEX, 0]], [[2, IGNORE_INDEX]], [[3, 3]]])
+    has_mask = torch.tensor([True, True, True, True, False])
+    is_pseudo = torch.tensor([True, False, False, False, False])
+    assert part_sample_weights(labels, has_mask, is_pseudo).tolist() == [1, 0, 0, 1, 0]  # blank ignored, pseudo 1
+    assert part_sample_weights(labels, has_mask, is_pseudo, ignore_blank=False, pseudo_weight=0.5).tolist() == [
+        0.5, 1, 1, 1, 0]
+
+
+def test_several_losses_add_up_and_accuracy_counts_weighted_labelled_pixels():
+    fine = torch.tensor([[[0.0, 5.0], [5.0, 5.0]], [[5.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]])[None]
+    logits = [fine.repeat(2, 1, 1, 1), torch.zeros(2, 3, 1, 1)]  # predicts part 1 at (0, 0), background elsewhere
+    # sample 1: one labelled pixel, predicted right; sample 2: blank, so weight 0 (1 of its 4 pixels is wrong)
+    samples = [sample([[1, IGNORE_INDEX], [IGNORE_INDEX, IGNORE_INDEX]]), sample([[0, 0], [0, 0]])]
+    one, two = tiny_head(), tiny_head(loss_decode=[dict(type='SoftFocalLoss', loss_weight=1.0),
+                                                   dict(type='SoftFocalLoss', loss_weight=0.5)])
+    single, double = one.loss_by_feat(logits, samples), two.loss_by_feat(logits, samples)
+    assert single['acc_part'].item() == 100.0  # 1 of 1 counted pixels
+    for key in ('loss_part_s0', 'loss_part_s1'):
+        assert double[key].item() == pytest.approx(1.5 * single[key].item(), rel=1e-6)
+
+
+def test_options_reach_the_layers():
+    torch.manual_seed(0)
+    feats = [torch.randn(1, 2, 8, 8), torch.randn(1, 4, 4, 4), torch.randn(1, 8, 2, 2)]
+    head = tiny_head(in_index=[1, 2], norm_cfg=dict(type='GN', num_groups=2), act_cfg=dict(type='ReLU'),
+                     init_cfg=dict(type='Constant', val=0.5, layer='Conv2d'), align_corners=True)
+    assert isinstance(head.projections[0].norm, torch.nn.GroupNorm) and isinstance(head.seg_layers[0][0], torch.nn.ReLU)
+    assert [tuple(m.shape) for m in head(feats)] == [(1, 3, 4, 4), (1, 3, 2, 2)]  # the last two inputs
+    # align_corners reaches the upsampling between scales
+    corners = head(feats)[0]
+    head.align_corners = False
+    assert not torch.allclose(corners, head(feats)[0])
+    head.init_weights()
+    assert all((m.weight == 0.5).all() for m in head.modules() if isinstance(m, torch.nn.Conv2d))
+    tiny_head().init_weights()  # the default: no initialisation of the conv_seg the head does not have
+
+
+def test_default_weights_and_ignored_pixels():
+    torch.manual_seed(0)
+    logits = [torch.randn(1, 3, 2, 2), torch.randn(1, 3, 1, 1)]
+    part = [[1, 0], [1, 1]]
+    plain = total_part_loss(tiny_head(), [(part, {})], logits)
+    assert plain > 0
+    bare = DataSample().set_gt_label(0)  # a mask without has_part_mask / is_pseudo: a real mask, not pseudo
+    bare.gt_sem_seg = PixelData(data=torch.tensor(part)[None])
+    assert tiny_head(pseudo_weight=0.5).loss_by_feat(logits, [bare])['loss_part_s0'] == pytest.approx(
+        tiny_head().loss_by_feat(logits, [sample(part)])['loss_part_s0'])
+    assert total_part_loss(tiny_head(), [(part, dict(is_pseudo=True))], logits) == pytest.approx(plain)  # weight 1
+    # ignored pixels are not parts: a mask of background and ignored pixels is blank
+    assert total_part_loss(tiny_head(), [([[IGNORE_INDEX, 0], [0, 0]], {})], logits) == 0
+    assert total_part_loss(tiny_head(ignore_index=255), [([[255, 0], [0, 0]], {})], logits) == 0
+
+
+def test_uncertainty_candidates_and_ratio_limits(monkeypatch):
+    import mmpart.models.heads.mpm_part_head as mpm_part_head
+
+    drawn = []
+    draw = mpm_part_head.random_pixels
+    monkeypatch.setattr(mpm_part_head, 'random_pixels', lambda *args: drawn.append(args[2]) or draw(*args))
+    head = tiny_head(num_points=4, importance_ratio=0.5)
+    head._draw_points(torch.randn(1, 4, 8, 8), 4, head.seg_layers[0][-1])  # finest features: 4 channels
+    assert drawn == [12]  # oversample_ratio 3 by default: 3 × 4 candidates
+    tiny_head(num_points=4, importance_ratio=0.5, oversample_ratio=1.0)  # no oversampling is allowed
+    with pytest.raises(ValueError, match='oversample_ratio=0.5 >= 1'):
+        tiny_head(num_points=4, importance_ratio=0.5, oversample_ratio=0.5)

@@ -8,11 +8,11 @@ import torch
 from mmengine.analysis import get_model_complexity_info
 from mmengine.config import Config
 
-from mmpart.models.utils import mpm_to_cls_checkpoint
+from mmpart.models.utils import mpm_to_cls_checkpoint, plain_classifier_cfg
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
 
-from .test_mpm_classifier import MPM_SYNTHETIC, build_synthetic_mpm
+from .test_mpm_classifier import MPM_SYNTHETIC, build_synthetic_mpm, small_convnext_mpm_cfg
 
 REPO = Path(__file__).parents[2]
 BASELINE = REPO / 'configs' / 'baseline' / 'baseline_r18_synthetic.py'
@@ -57,7 +57,7 @@ def test_deployed_mpm_is_the_plain_classifier(tmp_path, capsys):
     plain = build_baseline()
     converted = torch.load(tmp_path / 'cls.pth', weights_only=True)
     plain.load_state_dict(converted['state_dict'], strict=True)
-    assert converted['meta']['weights'] == 'EMA weights' and converted['meta']['epoch'] == 8
+    assert converted['meta'] == dict(epoch=8, converted_from='MPMClassifier', weights='EMA weights')
 
     mpm.load_state_dict(checkpoint['state_dict'])  # the same EMA weights in the MPM
     inputs = torch.rand(2, 3, 64, 64)
@@ -94,9 +94,13 @@ def test_raw_weights_and_non_mpm_checkpoints():
     assert source.startswith('raw (non-EMA) weights')
     name = 'backbone.conv1.weight'
     assert torch.equal(raw['state_dict'][name], mpm.state_dict()[name])
+    assert mpm_to_cls_checkpoint(checkpoint, mpm_model_cfg())[1].startswith('EMA weights')  # the default
     no_ema, source = mpm_to_cls_checkpoint(dict(state_dict=mpm.state_dict()), mpm_model_cfg())
     assert 'no EMA' in source and not any(k.startswith('part_head.') for k in no_ema['state_dict'])
-    with pytest.raises(ValueError, match='MPMClassifier'):
+    bare, source = mpm_to_cls_checkpoint(mpm.state_dict(), mpm_model_cfg())  # a bare state dict
+    assert 'no EMA' in source and torch.equal(bare['state_dict'][name], mpm.state_dict()[name])
+    with pytest.raises(ValueError, match=r'^no bypass weights \(part_head\.\) in the checkpoint: is it an '
+                                         r'MPMClassifier checkpoint\?$'):
         mpm_to_cls_checkpoint(dict(state_dict=build_baseline().state_dict()), mpm_model_cfg())
 
 
@@ -112,3 +116,26 @@ def test_checkpoint_of_another_model_is_refused():
     del state['backbone.conv1.weight']
     with pytest.raises(ValueError, match=r'missing \(1\): backbone.conv1.weight'):
         mpm_to_cls_checkpoint(dict(state_dict=state), mpm_model_cfg())
+
+
+def test_convnext_mpm_leaves_the_norms_only_the_bypass_reads_behind():
+    cfg = small_convnext_mpm_cfg()
+    state = MODELS.build(cfg).state_dict()
+    converted, description = mpm_to_cls_checkpoint(dict(state_dict=state), cfg)
+    bypass = sum(key.startswith('part_head.') for key in state)
+    assert description == (f'model weights (the checkpoint has no EMA); left behind: {bypass} bypass tensors and the '
+                           'backbone outputs only the bypass reads (backbone.norm1, backbone.norm2)')
+    assert sorted(set(state) - set(converted['state_dict'])) == sorted(
+        key for key in state if key.startswith(('part_head.', 'backbone.norm1.', 'backbone.norm2.')))
+
+
+def test_plain_classifier_cfg_keeps_the_last_stage_only():
+    cfg = small_convnext_mpm_cfg()
+    for given in [[1, 2, 3], [1, 2, -1], [2, 3], [3]]:  # lists: ConvNeXt normalises -1 in place
+        cfg.backbone.out_indices = given
+        plain = plain_classifier_cfg(cfg)
+        assert tuple(plain.backbone.out_indices) == (3, ) and cfg.backbone.out_indices == given  # input untouched
+        assert plain.type == 'ImageClassifier' and 'part_head' not in plain and 'attack' not in plain
+    del cfg.backbone['out_indices'], cfg['attack']  # a backbone's default outputs; no attack key
+    plain = plain_classifier_cfg(cfg)
+    assert 'out_indices' not in plain.backbone and 'part_head' not in plain and 'attack' not in plain

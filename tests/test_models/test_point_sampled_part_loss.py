@@ -105,6 +105,23 @@ def test_uncertainty_sampling_takes_the_smallest_margins_and_the_rest_at_random(
     draws = [head._draw_points(x, 4, projection)[0].tolist() for _ in range(20)]
     assert all(len(set(d)) == 4 and smallest <= set(d) for d in draws)
     assert len({frozenset(d) - smallest for d in draws}) > 1  # the other two are drawn at random
+    # one point by uncertainty: always the smallest margin
+    head = build_head(num_points=4, importance_ratio=0.25, oversample_ratio=16.0)
+    assert all(int(margins.argmin()) in head._draw_points(x, 4, projection)[0].tolist() for _ in range(10))
+    # every pixel of a map that is not square, by fraction
+    assert sorted(head._draw_points(torch.zeros(1, 5, 2, 8), 1.0, projection)[0].tolist()) == list(range(16))
+
+
+def test_uncertainty_sampling_with_two_classes(batch):
+    # one part and the background: the top-2 margin is the only margin there is
+    feats, samples = batch
+    binary = []
+    for original in samples:
+        mask = original.gt_sem_seg.data
+        binary.append(DataSample(metainfo=original.metainfo).set_gt_label(0))
+        binary[-1].gt_sem_seg = PixelData(data=torch.where(mask == IGNORE_INDEX, mask, mask.clamp(max=1)))
+    losses = build_head(num_classes=2, num_points=8, importance_ratio=0.5).loss(feats, binary)
+    assert all(torch.isfinite(losses[key]) and losses[key] > 0 for key in ('loss_part_s0', 'loss_part_s1'))
 
 
 def gradient(head, batch) -> torch.Tensor:
@@ -144,6 +161,10 @@ def test_random_pixels_and_point_counts():
     assert [points_for(s, 784) for s in (100, 1000, 0.25, 1.0, 1e-6)] == [100, 784, 196, 784, 1]
     assert points_for(0.1, 49) == 5  # rounded to the nearest count
     assert check_num_points(0.25, 3) == [0.25] * 3 and check_num_points([64, 0.5], 2) == [64, 0.5]
+    assert check_num_points(0.25) == [0.25] and check_num_points(1) == [1]  # one scale by default; one point
+    with pytest.raises(ValueError, match=r'^num_points entry 0.0: give a positive int \(points per image\) or a '
+                                         r'float in \(0, 1\] \(fraction of the pixels\)$'):
+        check_num_points(0.0)
     for bad, match in [(0, 'entry 0'), (1.5, 'entry 1.5'), (True, 'entry True'), ([64], '1 entries for 2 scales')]:
         with pytest.raises(ValueError, match=match):
             check_num_points(bad, 2)

@@ -43,7 +43,10 @@ mutmut=$(dirname "$("$MMPART_PYTHON" -c 'import sys; print(sys.executable)')")/m
   echo "source_paths=mmpart"
   printf 'only_mutate=\n'; printf '    %s\n' "${modules[@]}"
   printf 'pytest_add_cli_args_test_selection=\n'; printf '    %s\n' "${tests[@]}"
-  printf 'pytest_add_cli_args=\n    -p\n    no:cacheprovider\n    -q\n'
+  # -s: mmengine's progress bars take sys.stdout as a default argument when first imported, which happens in
+  # the fork server's warm-up pytest session; its capture stream is closed by the time mutants run, so with
+  # capturing every test that shows a progress bar fails and its mutants would count as killed
+  printf 'pytest_add_cli_args=\n    -p\n    no:cacheprovider\n    -q\n    -s\n'
   printf 'also_copy=\n    configs\n    tools\n'
   echo "process_isolation=forkserver"  # torch is not fork-safe once it has run
   echo "use_git_change_detection=false"
