@@ -291,6 +291,22 @@ def test_part_counts_are_reported_and_recorded(tmp_path):
     assert '1 of 2 classes agree; n01440764: 3 here, 4 in the code' in text
 
 
+def test_part_count_text():
+    summary = dict(part_counts=dict(
+        total=7, classes=3, paper=3308, authors_code=3310, num_classes=dict(segmentation=8, parts=7),
+        per_class=dict(n01440764=3, n01768244=1, n90000000=3),
+        authors_code_check=dict(n01440764=dict(release=3, authors_code=4), n01768244=dict(release=1, authors_code=2))))
+    assert format_part_counts(summary, per_line=2) == '\n'.join([
+        "parts: 7 over 3 classes (full release: the paper says 3,308, the authors' training code lists 3,310)",
+        'num_classes of the heads: segmentation 8, parts 7',
+        'parts per class: 1: 1 classes, 3: 2 classes',
+        'per class:',
+        '  n01440764  3   n01768244  1',
+        '  n90000000  3',
+        "spot check against the authors' code: 0 of 2 classes agree; n01440764: 3 here, 4 in the code; n01768244: 1 "
+        'here, 2 in the code'])
+
+
 def test_missing_images_stop_with_the_folder_and_the_layout(two_classes):
     with pytest.raises(ImagesNotFoundError, match=r'/wrong/path: no such folder.*<wnid>/<file>'):
         convert_pinpp(str(two_classes / 'release'), '/wrong/path', str(two_classes / 'out'))
