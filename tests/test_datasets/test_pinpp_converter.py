@@ -4,6 +4,7 @@ import json
 import os
 import os.path as osp
 import runpy
+import shutil
 import sys
 from pathlib import Path
 
@@ -290,6 +291,22 @@ def test_part_counts_are_reported_and_recorded(tmp_path):
     assert '1 of 2 classes agree; n01440764: 3 here, 4 in the code' in text
 
 
+def test_part_count_text():
+    summary = dict(part_counts=dict(
+        total=7, classes=3, paper=3308, authors_code=3310, num_classes=dict(segmentation=8, parts=7),
+        per_class=dict(n01440764=3, n01768244=1, n90000000=3),
+        authors_code_check=dict(n01440764=dict(release=3, authors_code=4), n01768244=dict(release=1, authors_code=2))))
+    assert format_part_counts(summary, per_line=2) == '\n'.join([
+        "parts: 7 over 3 classes (full release: the paper says 3,308, the authors' training code lists 3,310)",
+        'num_classes of the heads: segmentation 8, parts 7',
+        'parts per class: 1: 1 classes, 3: 2 classes',
+        'per class:',
+        '  n01440764  3   n01768244  1',
+        '  n90000000  3',
+        "spot check against the authors' code: 0 of 2 classes agree; n01440764: 3 here, 4 in the code; n01768244: 1 "
+        'here, 2 in the code'])
+
+
 def test_missing_images_stop_with_the_folder_and_the_layout(two_classes):
     with pytest.raises(ImagesNotFoundError, match=r'/wrong/path: no such folder.*<wnid>/<file>'):
         convert_pinpp(str(two_classes / 'release'), '/wrong/path', str(two_classes / 'out'))
@@ -389,3 +406,170 @@ def test_cli_errors(three_classes, capsys):
     code, out, _ = run_cli(root / 'release', root / 'imagenet', root / 'out', '--no-discarded', capsys=capsys)
     assert code == 0 and 'images train' in out
     assert not list(root.glob('wrong*')) and not (root / 'release' / 'out').exists()
+
+
+# ------------------------------------------------------------------------------ paint order, reasons, fields
+
+
+def test_paint_order_follows_containment_depth(tmp_path):
+    """inner lies in middle, which lies in outer, but the polygons grow inwards: only the depth of the containment
+    chain (listed bottom-up, with a shortcut inner:outer) orders them; equal areas without containment do not crash."""
+    write_release(tmp_path, {
+        'n00000001': dict(parts=[(1, 'outer'), (2, 'middle'), (3, 'inner')],
+                          including=['inner:middle', 'middle:outer', 'inner:outer'], images={
+                              'n00000001_1.JPEG': (12, 10, [(3, [rect(4, 0, 12, 10)]), (2, [rect(0, 0, 8, 8)]),
+                                                            (1, [rect(0, 0, 6, 6)])])}),
+        'n00000002': dict(parts=[(1, 'left'), (2, 'right')], images={
+            'n00000002_1.JPEG': (12, 10, [(1, [rect(0, 0, 6, 6)]), (2, [rect(3, 0, 9, 6)])])})})
+    convert(tmp_path, val_ratio=0.0)
+    expected = np.zeros((10, 12), np.uint16)
+    expected[0:8, 0:4] = 2
+    expected[:, 4:] = 3
+    np.testing.assert_array_equal(read_mask(tmp_path, 'n00000001', 'n00000001_1'), expected)
+    tie = read_mask(tmp_path, 'n00000002', 'n00000002_1')
+    assert (tie[0:6, 0:3] == 4).all() and (tie[0:6, 6:9] == 5).all() and len(np.unique(tie[0:6, 3:6])) == 1
+
+
+def write_image(path, size=(8, 8), mode='RGB'):
+    Image.fromarray(np.random.RandomState(0).randint(0, 255, (size[1], size[0], 3), np.uint8)).convert(mode).save(
+        path, 'JPEG')
+
+
+def test_every_reason_is_counted_with_its_examples(tmp_path):
+    body = [rect(0, 0, 4, 4)]
+    images = {f'n00000001_{i}.JPEG': (8, 8, [(1, body)]) for i in (2, 3, 4, 5, 9)}
+    images.update({'missing_7.JPEG': (8, 8, [(1, body)]), 'missing_8.JPEG': (8, 8, [(1, body)]),
+                   'n00000001_6.JPEG': (8, 8, []), 'n00000001_10.JPEG': (8, 8, [(1, body)]),
+                   'n00000001_1.JPEG': (8, 8, [(1, body + [[1, 1, 2, 2]]), (5, body),
+                                               (2, dict(size=[8, 8], counts='0!')), (2, [rect(9, 9, 12, 12)])])})
+    write_release(tmp_path, {'n00000001': dict(parts=[(1, 'body'), (2, 'leg')], images=images)},
+                  discarded=['n00000001/n00000001_9.JPEG'], gray=['n00000001_2.JPEG'])
+    folder = tmp_path / 'imagenet' / 'n00000001'
+    write_image(folder / 'n00000001_3.JPEG', mode='CMYK')
+    (folder / 'n00000001_4.JPEG').write_bytes(b'not an image')
+    write_image(folder / 'n00000001_5.JPEG', size=(10, 8))
+    source = tmp_path / 'release' / 'json' / 'n00000001.json'
+    data = json.loads(source.read_text())
+    data['images'][[i['file_name'] for i in data['images']].index('n00000001/n00000001_10.JPEG')]['file_name'] = \
+        'n01440764/n00000001_10.JPEG'  # another class's folder
+    data['annotations'] += [dict(id=90 + i, image_id=99, category_id=1, segmentation=body) for i in range(2)]
+    source.write_text(json.dumps(data))
+    summary = convert(tmp_path, val_ratio=0.0, max_missing_ratio=0.5)
+    assert {k: v for k, v in summary['reported'].items() if v} == dict(
+        annotation_without_image=2, missing_image=2, discarded=1, wrong_folder=1, grayscale=1, non_rgb=1,
+        unreadable_image=1, size_mismatch=1, empty_mask=1, degenerate_polygon=1, unknown_category=1, bad_rle=1,
+        zero_area=1)
+    first = 'n00000001/n00000001_1.JPEG'
+    assert summary['examples'] == {'n00000001': {
+        'annotation_without_image': [f'{source}: 2 annotations'],
+        'bad_rle': [f"{first}: bad_rle: character '!' in compressed counts"],
+        'degenerate_polygon': [first],
+        'discarded': ['n00000001/n00000001_9.JPEG'],
+        'empty_mask': ['n00000001/n00000001_6.JPEG'],
+        'grayscale': ['n00000001/n00000001_2.JPEG'],
+        'missing_image': ['n00000001/missing_7.JPEG', 'n00000001/missing_8.JPEG'],
+        'non_rgb': ['n00000001/n00000001_3.JPEG'],
+        'size_mismatch': ['n00000001/n00000001_5.JPEG: json 8x8, file 10x8'],
+        'unknown_category': [f'{first}: category 5'],
+        'unreadable_image': ['n00000001/n00000001_4.JPEG'],
+        'wrong_folder': [f'{source}: n01440764/n00000001_10.JPEG'],
+        'zero_area': [first]}}
+    assert read_mask(tmp_path, 'n00000001', 'n00000001_5').shape == (8, 10)  # the file's size, not the json's
+    assert summary['per_class']['n00000001'] == dict(images=5, **{k: v for k, v in summary['reported'].items() if v})
+
+
+def test_examples_stop_at_20_counts_do_not(tmp_path):
+    images = {f'missing_{i:02d}.JPEG': (8, 8, []) for i in range(21)}
+    images['n00000001_1.JPEG'] = (8, 8, [(1, [rect(0, 0, 4, 4)])])
+    write_release(tmp_path, {'n00000001': dict(parts=[(1, 'body')], images=images)})
+    summary = convert(tmp_path, val_ratio=0.0, max_missing_ratio=1.0)
+    assert summary['reported']['missing_image'] == 21
+    assert summary['examples']['n00000001']['missing_image'] == [f'n00000001/missing_{i:02d}.JPEG' for i in range(20)]
+
+
+def test_coco_fields(two_classes):
+    path = two_classes / 'release' / 'json' / 'n00000002.json'
+    data = json.loads(path.read_text())
+    data['annotations'][1]['segmentation'] = [[6.123456, 6.0, 10.0, 6.0, 10.0, 9.987654, 6.0, 9.0]]
+    path.write_text(json.dumps(data))
+    convert(two_classes, val_ratio=0.0, with_objects=True)
+    coco = json.loads((two_classes / 'out' / 'coco' / 'pinpp_parts_train.json').read_text())
+    assert coco['info'] == dict(description='PIN++ parts (train), converted by mmpart', version='2')
+    assert coco['categories'] == [
+        dict(id=1, name='n00000001:body', supercategory='n00000001'),
+        dict(id=2, name='n00000001:window', supercategory='n00000001'),
+        dict(id=3, name='n00000002:head', supercategory='n00000002'),
+        dict(id=4, name='n00000002:tail', supercategory='n00000002'),
+        dict(id=5, name='n00000001', supercategory='object'), dict(id=6, name='n00000002', supercategory='object')]
+    anns = coco['annotations']
+    assert [a['id'] for a in anns] == list(range(1, len(anns) + 1))
+    images = {i['id']: i for i in coco['images']}
+    for ann in anns:
+        info = images[ann['image_id']]
+        rle = mask_utils.merge(mask_utils.frPyObjects(ann['segmentation'], info['height'], info['width'])) \
+            if isinstance(ann['segmentation'], list) else dict(ann['segmentation'], counts=ann['segmentation'][
+                'counts'].encode())
+        assert ann['bbox'] == [float(v) for v in mask_utils.toBbox(rle)] and ann['iscrowd'] == 0
+        assert ann['area'] == float(mask_utils.area(rle))
+    tail = [a for a in anns if a['category_id'] == 4][0]
+    assert tail['segmentation'] == [[6.12, 6.0, 10.0, 6.0, 10.0, 9.99, 6.0, 9.0]]  # polygons rounded to 0.01 pixel
+
+
+@pytest.fixture
+def conversions(monkeypatch) -> list:
+    """The classes the converter converts (not taken from its cache), in this process (nproc 1)."""
+    converted = []
+    run = pinpp_converter._ClassConverter.run
+    monkeypatch.setattr(pinpp_converter._ClassConverter, 'run',
+                        lambda self: converted.append(self.cls.wnid) or run(self))
+    return converted
+
+
+def test_cache_is_keyed_on_every_input(two_classes, conversions, monkeypatch):
+    out = two_classes / 'out'
+    convert(two_classes)
+    assert conversions == ['n00000001', 'n00000002'] and (out / '.cache' / 'n00000001.json').is_file()
+    assert not Path('.cache').exists()
+    conversions.clear()
+    convert(two_classes)
+    assert conversions == []
+    (out / 'seg' / 'n00000001' / 'n00000001_2.png').unlink()  # an output gone: that class again
+    convert(two_classes)
+    assert conversions == ['n00000001'] and (out / 'seg' / 'n00000001' / 'n00000001_2.png').is_file()
+    conversions.clear()
+    convert(two_classes, image_mode='copy')
+    assert conversions == ['n00000001', 'n00000002']
+    assert not (out / 'img' / 'n00000001' / 'n00000001_1.JPEG').is_symlink()
+    conversions.clear()
+    shutil.copytree(two_classes / 'imagenet', two_classes / 'imagenet2')
+
+    def convert_copies(**kwargs):
+        convert_pinpp(str(two_classes / 'release'), str(two_classes / 'imagenet2'), str(out), image_mode='copy',
+                      **kwargs)
+
+    convert_copies()
+    assert conversions == ['n00000001', 'n00000002']
+    conversions.clear()
+    write_json(two_classes / 'release' / 'discarded_data.json', [dict(file_name='n00000002/n00000002_1.JPEG')])
+    convert_copies(max_missing_ratio=0.5)
+    assert conversions == ['n00000002']
+    conversions.clear()
+    monkeypatch.setattr(pinpp_converter, 'CONVERTER_VERSION', 3)
+    convert_copies()
+    assert conversions == ['n00000001', 'n00000002']
+    conversions.clear()
+    write_release(two_classes, {'n00000000': dict(parts=[(1, 'fin')], images={  # ids of the others shift by one
+        'n00000000_1.JPEG': (8, 8, [(1, [rect(0, 0, 4, 4)])])})})
+    shutil.copytree(two_classes / 'imagenet' / 'n00000000', two_classes / 'imagenet2' / 'n00000000')
+    convert_copies()
+    assert conversions == ['n00000000', 'n00000001', 'n00000002']
+    assert read_mask(two_classes, 'n00000001', 'n00000001_1').max() == 3
+
+
+def test_images_are_placed_by_relative_links_over_leftovers(two_classes):
+    link = two_classes / 'out' / 'img' / 'n00000001' / 'n00000001_1.JPEG'
+    link.parent.mkdir(parents=True)
+    Path(f'{link}.tmp{os.getpid()}').write_text('left by a killed run')
+    convert(two_classes)
+    assert os.readlink(link) == osp.join('..', '..', '..', 'imagenet', 'n00000001', 'n00000001_1.JPEG')
+    assert not Path(f'{link}.tmp{os.getpid()}').exists()
