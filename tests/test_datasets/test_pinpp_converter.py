@@ -542,9 +542,10 @@ def conversions(monkeypatch) -> list:
 
 def test_cache_is_keyed_on_every_input(two_classes, conversions, monkeypatch):
     out = two_classes / 'out'
+    monkeypatch.chdir(two_classes)
     convert(two_classes)
     assert conversions == ['n00000001', 'n00000002'] and (out / '.cache' / 'n00000001.json').is_file()
-    assert not Path('.cache').exists()
+    assert not Path('.cache').exists()  # in the output folder, not in the working directory
     conversions.clear()
     convert(two_classes)
     assert conversions == []
