@@ -72,3 +72,47 @@ def test_polygons_are_cleaned_and_counted():
 def test_rle_to_json_writes_text_counts():
     assert rle_to_json(dict(size=np.array([4, 5]), counts=b'52203')) == dict(size=[4, 5], counts='52203')
     assert rle_to_json(dict(size=[4, 5], counts='52203')) == dict(size=[4, 5], counts='52203')  # already text
+
+
+@pytest.mark.parametrize('segmentation, message', [
+    (dict(counts='52203'), 'bad_segmentation: RLE without "counts"/"size": [\'counts\']'),
+    (dict(size=[4, 5]), 'bad_segmentation: RLE without "counts"/"size": [\'size\']'),
+    ('0 0 4 0 4 4', 'bad_segmentation: str, expected polygons or RLE'),
+])
+def test_segmentations_of_neither_shape(segmentation, message):
+    with pytest.raises(SegmentationError) as err:
+        clean_segmentation(segmentation)
+    assert err.value.reason == 'bad_segmentation' and str(err.value) == message
+
+
+def test_a_triangle_is_a_polygon():
+    assert clean_segmentation([[0, 0, 4, 0, 0, 4]]) == ([[0.0, 0.0, 4.0, 0.0, 0.0, 4.0]], 0)
+
+
+@pytest.mark.parametrize('rle, message', [
+    (dict(size=[4], counts=[20]), 'bad_rle: size [4]'),
+    (dict(size=[4, 5, 1], counts=[20]), 'bad_rle: size [4, 5, 1]'),
+    (dict(size=(4, 5), counts=[20]), 'bad_rle: size (4, 5)'),
+    (dict(size=[4, 'a'], counts=[20]), "bad_rle: size [4, 'a']"),
+    (dict(size=[5, 4], counts=[20]), 'rle_size_mismatch: RLE size [5, 4], image 4x5'),
+    (dict(size=[4, 5], counts=[True, 19]), 'bad_rle: counts do not cover the 4x5 image'),
+    (dict(size=[4, 5], counts=[10.0, 10.0]), 'bad_rle: counts do not cover the 4x5 image'),
+    (dict(size=[4, 5], counts=[-1, 21]), 'bad_rle: counts do not cover the 4x5 image'),
+    (dict(size=[4, 5], counts=[10, 9]), 'bad_rle: counts do not cover the 4x5 image'),
+    (dict(size=[4, 5], counts=20), 'bad_rle: counts do not cover the 4x5 image'),
+    (dict(size=[4, 5], counts=b'\xff'), "bad_rle: character '\ufffd' in compressed counts"),
+])
+def test_rle_errors_name_the_reason(rle, message):
+    with pytest.raises(SegmentationError) as err:
+        segmentation_to_rle(rle, 4, 5)
+    assert str(err.value) == message
+
+
+def test_rle_counts_as_runs_text_or_bytes():
+    full = np.ones((4, 5), np.uint8)
+    np.testing.assert_array_equal(mask_utils.decode(segmentation_to_rle(dict(size=[4, 5], counts=[0, 20]), 4, 5)),
+                                  full)  # a first run of length 0: the mask starts with 1
+    counts = mask_utils.encode(np.asfortranarray(full))['counts']
+    for given in (counts, counts.decode()):
+        np.testing.assert_array_equal(mask_utils.decode(segmentation_to_rle(dict(size=[4, 5], counts=given), 4, 5)),
+                                      full)

@@ -1,6 +1,7 @@
 """PIN++ converter: exact rasterisation, paint order, defects, RLE, part counts, reruns, views, CLI, errors."""
 import hashlib
 import json
+import logging
 import os
 import os.path as osp
 import runpy
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mmengine.logging import MMLogger
 from PIL import Image
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
@@ -33,11 +35,24 @@ def read_mask(root, wnid, stem):
     return np.asarray(Image.open(root / 'out' / 'seg' / wnid / f'{stem}.png'))
 
 
+class _Collect(logging.Handler):
+    def __init__(self, messages: list) -> None:
+        super().__init__(logging.WARNING)
+        self.messages = messages
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 @pytest.fixture
-def warnings_logged(monkeypatch) -> list:
+def warnings_logged() -> list:
+    """Warnings (and worse) the converter logs to mmengine's current logger."""
     messages = []
-    monkeypatch.setattr(pinpp_converter, 'print_log', lambda msg, **kwargs: messages.append(msg))
-    return messages
+    logger = MMLogger.get_current_instance()
+    handler = _Collect(messages)
+    logger.addHandler(handler)
+    yield messages
+    logger.removeHandler(handler)
 
 
 def test_polygon_to_png_exact_pixels(two_classes):
@@ -527,9 +542,10 @@ def conversions(monkeypatch) -> list:
 
 def test_cache_is_keyed_on_every_input(two_classes, conversions, monkeypatch):
     out = two_classes / 'out'
+    monkeypatch.chdir(two_classes)
     convert(two_classes)
     assert conversions == ['n00000001', 'n00000002'] and (out / '.cache' / 'n00000001.json').is_file()
-    assert not Path('.cache').exists()
+    assert not Path('.cache').exists()  # in the output folder, not in the working directory
     conversions.clear()
     convert(two_classes)
     assert conversions == []
@@ -573,3 +589,66 @@ def test_images_are_placed_by_relative_links_over_leftovers(two_classes):
     convert(two_classes)
     assert os.readlink(link) == osp.join('..', '..', '..', 'imagenet', 'n00000001', 'n00000001_1.JPEG')
     assert not Path(f'{link}.tmp{os.getpid()}').exists()
+
+
+def test_release_warnings_list_ten_classes_and_say_there_are_more(tmp_path, warnings_logged):
+    wnids = [f'n0000{i:04d}' for i in range(17)]
+    write_release(tmp_path, {w: dict(parts=[(1, 'head')], including=['horn:head'], images={
+        f'{w}_1.JPEG': (8, 8, [(1, [rect(0, 0, 4, 4)])])}) for w in wnids})
+    names = tmp_path / 'release' / 'category_name.json'
+    write_json(names, [dict(file_name=f'{w}.json', object_name='fish', part_names=['skull']) for w in wnids[:11]])
+    summary = convert(tmp_path, val_ratio=0.0)
+    unmatched = '; '.join(f'{w}: horn' for w in wnids[:10])
+    disagree = '; '.join(f"{w}: json ['head'] vs ['skull']" for w in wnids[:10])
+    assert warnings_logged == [
+        'including/: 17 part names in 17 classes match no category of their json (case and spacing ignored), so '
+        f'their containment is not used: {unmatched} ... (all in summary.json)',
+        f'{names}: the part names of 11 classes disagree with their json, whose names are kept: {disagree} ... (all '
+        'in summary.json)',
+        f"{names}: no names for 6 classes (e.g. {wnids[11:16]}); their wnid is used as object name"]
+    assert summary['warnings']['classes_without_names'] == wnids[11:]
+    assert len(summary['warnings']['part_name_disagreements']) == 11
+    assert convert(tmp_path, val_ratio=0.0, use_category_names=False)['warnings']['classes_without_names'] == []
+
+
+def test_how_many_missing_images_stop_the_conversion(two_classes):
+    args = (str(two_classes / 'release'), str(two_classes / 'imagenet'), str(two_classes / 'out'))
+    (two_classes / 'imagenet' / 'n00000002' / 'n00000002_1.JPEG').unlink()
+    convert_pinpp(*args, max_missing_ratio=1 / 3)  # 1 of 3 missing: at the limit, converted
+    for folder in ('n00000001', 'n00000002'):
+        shutil.rmtree(two_classes / 'imagenet' / folder)
+    with pytest.raises(ImagesNotFoundError) as err:  # none found: whatever the ratio allows
+        convert_pinpp(*args, max_missing_ratio=1.0)
+    imagenet = two_classes / 'imagenet'
+    assert str(err.value) == (f'3 of the 3 images the release annotates (discarded ones not counted) are not in '
+                              f'{imagenet}, which should hold the IN-1K train images as <wnid>/<file>, e.g. '
+                              f'{imagenet}/n00000001/n00000001_1.JPEG.')
+    write_image(imagenet / 'n00000001_1.JPEG')  # found without its wnid folder
+    with pytest.raises(ImagesNotFoundError, match=f' n00000001_1.JPEG is at {imagenet}/n00000001_1.JPEG, without its '
+                                                  'wnid folder: put the images in <wnid>/ folders$'):
+        convert_pinpp(*args)
+
+
+def test_defaults_and_bad_options(two_classes):
+    summary = convert(two_classes)  # no object categories, val split of 10 %
+    coco = json.loads((two_classes / 'out' / 'coco' / 'pinpp_parts_train.json').read_text())
+    assert [c['id'] for c in coco['categories']] == [1, 2, 3, 4]
+    assert summary['classes'] == 2 and summary['parts'] == 4 and summary['per_class']['n00000002'] == dict(images=1)
+    text = (two_classes / 'out' / 'summary.json').read_text()
+    assert json.loads(text) == summary and text.startswith('{\n "classes": 2,\n "parts": 4,')  # for reading
+    with pytest.raises(ValueError) as err:
+        convert(two_classes, val_ratio=1.0)
+    assert str(err.value) == 'val_ratio must be in [0, 1), got 1.0'
+
+
+def test_processes_only_for_several_classes(two_classes, monkeypatch):
+    pools = []
+    parallel = pinpp_converter.track_parallel_progress
+    monkeypatch.setattr(pinpp_converter, 'track_parallel_progress',
+                        lambda func, tasks, nproc: pools.append((len(tasks), nproc)) or parallel(func, tasks, nproc))
+    convert(two_classes, nproc=2, wnids=['n00000001'])
+    assert pools == []
+    convert(two_classes)
+    assert pools == []
+    convert(two_classes, nproc=2)
+    assert pools == [(2, 2), (2, 2)]  # the scan and the conversion

@@ -8,8 +8,10 @@ from mmpart.datasets.converters.pinpp_release import (
     PINPPRelease,
     ReleaseFormatError,
     match_including,
+    normalize_name,
     parse_category_names,
     parse_discarded,
+    quote,
 )
 
 from .release_builder import rect, write_release
@@ -116,3 +118,111 @@ def test_load_class_file_names_ids_and_segmentations(tmp_path):
     path.write_text(json.dumps(data))
     with pytest.raises(ReleaseFormatError, match=r'n00000001.json: category id 4 appears twice'):
         PINPPRelease(str(tmp_path / 'release')).load_class('n00000001')
+
+
+# --------------------------------------------------------------------------- names, keys and messages
+
+
+def test_quotes_and_names():
+    assert quote({'name': 'tête'}) == '{"name": "tête"}'  # readable, not \\u escapes
+    assert quote('x' * 298) == '"' + 'x' * 298 + '"'  # 300 characters: kept whole
+    assert quote('x' * 299) == '"' + 'x' * 299 + '...'  # 301: cut to 300
+    assert normalize_name(' Left_Wing ') == normalize_name('left - wing') == 'left wing'
+
+
+@pytest.mark.parametrize('key, value', [('file_name', 'n01440764.json'), ('json', 'json\\n01440764.json'),
+                                        ('wnid', 'n01440764/'), ('synset_id', 'n01440764')])
+@pytest.mark.parametrize('object_key', ['object_name', 'class', 'category', 'name'])
+def test_category_names_keys_are_read_by_name_before_shape(key, value, object_key):
+    # a wnid-like value and a string under keys that name neither come first: the keys' names decide
+    record = {'parent': 'n00000001', 'note': 'blurry photos', key: value, object_key: 'tench', 'part_names': PARTS,
+              'aliases': ['fish'], 'extra': {'1': 'x'}, 'count': 3, 'remark': 'tail is short'}
+    assert parse_category_names([record], 'c.json') == {'n01440764': TENCH}
+
+
+def test_category_names_by_shape():
+    # what the key names give is not read again; the others are read by shape, all of them
+    assert parse_category_names([dict(object_name='tench', a='n01440764.json', b=PARTS)], 'c.json') == {
+        'n01440764': TENCH}
+    assert parse_category_names([['n01440764', 'json/n01440764.json', PARTS]], 'c.json') == {
+        'n01440764': ClassNames(None, tuple(PARTS))}  # a second wnid is not an object name
+    eleven = {str(i): f'p{i}' for i in range(11, 0, -1)}  # ids sort as numbers, not as text
+    assert parse_category_names({'n01440764': dict(name='tench', parts=eleven)}, 'c.json')['n01440764'].part_names \
+        == tuple(f'p{i}' for i in range(1, 12))
+    # part records without names are no part list
+    assert parse_category_names([dict(file_name='n01440764.json', object_name='tench', part_names=[{'id': 1}])],
+                                'c.json') == {'n01440764': ClassNames('tench', None)}
+
+
+def test_category_names_messages():
+    with pytest.raises(ReleaseFormatError) as err:
+        parse_category_names('tench', 'rel/category_name.json')
+    assert str(err.value) == ('rel/category_name.json: expected a list or a dict of per-class records, got str "tench".'
+                              ' Pass --no-category-names to convert without this file.')
+    with pytest.raises(ReleaseFormatError) as err:
+        parse_category_names([[1, 2]], 'rel/category_name.json')
+    assert str(err.value) == (
+        'rel/category_name.json: cannot read per-class names from the entry [1, 2]; expected records with a file name '
+        'or wnid, an object name and/or part names (a list, or a dict keyed by file / wnid). Pass --no-category-names '
+        'to convert without this file (names then come from json/).')
+
+
+def test_discarded_names_and_messages():
+    assert parse_discarded([dict(image='train/n01440764_1.JPEG', note='blurry'), 'n01443537\\n01443537_2.JPEG'],
+                           'd.json') == {'n01440764_1.JPEG', 'n01443537_2.JPEG'}
+    with pytest.raises(ReleaseFormatError) as err:
+        parse_discarded('n01440764_1.JPEG', 'rel/discarded_data.json')
+    assert str(err.value) == ('rel/discarded_data.json: expected a list of file names, a list of records with '
+                              '"file_name" or {wnid: [file names]}; the first entry is "n01440764_1.JPEG". Pass '
+                              '--no-discarded to convert without this file.')
+    with pytest.raises(ReleaseFormatError) as err:
+        parse_discarded([3], 'rel/discarded_data.json')
+    assert str(err.value) == ('rel/discarded_data.json: cannot read a file name from the entry 3; expected a file name '
+                              'or a record with "file_name". Pass --no-discarded to convert without this file.')
+
+
+def test_unmatched_including_names_of_every_line():
+    matched, unmatched = match_including([('horn', 'head'), ('nose', 'head'), ('tail', 'body')], ['head', 'nose'])
+    assert matched == [('nose', 'head')] and unmatched == ['horn', 'tail', 'body']
+
+
+def test_release_folder_and_file_names(tmp_path):
+    with pytest.raises(ReleaseFormatError) as err:
+        PINPPRelease(str(tmp_path))
+    assert str(err.value) == (f'{tmp_path}/json: missing; is {tmp_path} a PIN++ release (json/, category_name.json, '
+                              'including/, discarded_data.json)?')
+    write_release(tmp_path, {'n00000001': dict(parts=[(1, 'body')], images={
+        'n00000001_1.JPEG': (8, 8, [(1, [rect(0, 0, 4, 4)])]), 'n00000001_2.JPEG': (8, 8, [])})})
+    for junk in ('._n00000001.json', 'notes.txt'):
+        (tmp_path / 'release' / 'json' / junk).write_text('{}')
+    reader = PINPPRelease(str(tmp_path / 'release'))
+    assert reader.wnids() == ['n00000001']
+    (tmp_path / 'release' / 'category_name.json').write_text(
+        '\ufeff' + json.dumps({'n00000001': 'tête'}, ensure_ascii=False), encoding='utf-8')  # with a BOM
+    assert reader.category_names() == {'n00000001': ClassNames('tête', None)}
+    path = tmp_path / 'release' / 'json' / 'n00000001.json'
+    data = json.loads(path.read_text())
+    data['images'][0]['file_name'] = '/n00000001\\n00000001_1.JPEG'  # a leading slash, Windows separators
+    path.write_text(json.dumps(data))
+    assert [(i.file_name, i.folder) for i in reader.load_class('n00000001').images] == [
+        ('n00000001_1.JPEG', 'n00000001'), ('n00000001_2.JPEG', 'n00000001')]
+
+
+@pytest.mark.parametrize('change, message', [
+    (lambda d: [d], 'expected a COCO object, got list'),
+    (lambda d: dict(d, images=[dict(id=1, file_name='a.JPEG', height=8)]),
+     'malformed image entry {"id": 1, "file_name": "a.JPEG", "height": 8} (KeyError: \'width\')'),
+    (lambda d: dict(d, annotations=[dict(id=1, image_id=1, category_id='leg')]),
+     'malformed annotation {"id": 1, "image_id": 1, "category_id": "leg"} (ValueError: invalid literal for int() with '
+     "base 10: 'leg')"),
+    (lambda d: dict(d, categories=[dict(id=1)]), 'malformed category {"id": 1}'),
+    (lambda d: dict(d, categories=[dict(id=1, name='a'), dict(id=1, name='b')]),
+     'category id 1 appears twice ({"id": 1, "name": "b"})'),
+])
+def test_malformed_class_json_names_the_file_and_the_entry(tmp_path, change, message):
+    write_release(tmp_path, {'n00000001': dict(parts=[(1, 'body')], images={'n00000001_1.JPEG': (8, 8, [])})})
+    path = tmp_path / 'release' / 'json' / 'n00000001.json'
+    path.write_text(json.dumps(change(json.loads(path.read_text()))))
+    with pytest.raises(ReleaseFormatError) as err:
+        PINPPRelease(str(tmp_path / 'release')).load_class('n00000001')
+    assert str(err.value) == f'{path}: {message}'

@@ -1,6 +1,9 @@
 """ResNet-12 and Conv-4: feature shapes at 84 px, the standard ResNet-12 size, out_indices."""
+import math
+
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mmpart.models.backbones import Conv4, ResNet12
 
@@ -46,3 +49,56 @@ def test_norm_eval_freezes_batch_norm_statistics():
     before = bn.running_mean.clone()
     model(torch.randn(4, 3, 32, 32))
     assert not bn.training and torch.equal(bn.running_mean, before)
+
+
+def randomise_norms(model: torch.nn.Module) -> None:
+    """Non-trivial BN statistics and affine parameters, so that a reference computation can tell them apart."""
+    gen = torch.Generator().manual_seed(0)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            c = m.num_features
+            m.running_mean.copy_(torch.randn(c, generator=gen))
+            m.running_var.copy_(torch.rand(c, generator=gen) + 0.5)
+            m.weight.data.copy_(torch.randn(c, generator=gen))
+            m.bias.data.copy_(torch.randn(c, generator=gen))
+
+
+def bn(x, m):
+    return F.batch_norm(x, m.running_mean, m.running_var, m.weight, m.bias, eps=m.eps)
+
+
+def test_resnet12_block_computes_the_documented_block():
+    # three 3×3 conv + BN (LeakyReLU 0.1 between), plus a 1×1 conv + BN shortcut, LeakyReLU 0.1, 2×2 max-pool
+    block = ResNet12(widths=(4, 4, 4, 4)).stages[0].eval()
+    randomise_norms(block)
+    x = torch.randn(2, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    layers = block.residual
+    out = x
+    for i, (conv, norm) in enumerate([(layers[0], layers[1]), (layers[3], layers[4]), (layers[6], layers[7])]):
+        out = bn(F.conv2d(out, conv.weight, padding=1), norm)
+        if i < 2:
+            out = F.leaky_relu(out, 0.1)
+    shortcut = bn(F.conv2d(x, block.shortcut[0].weight), block.shortcut[1])
+    expected = F.max_pool2d(F.leaky_relu(out + shortcut, 0.1), 2)
+    with torch.no_grad():
+        assert torch.allclose(block(x), expected, atol=1e-5)
+
+
+def test_conv4_block_computes_the_documented_block():
+    block = Conv4(channels=(4, 4, 4, 4)).stages[0].eval()  # 3×3 conv, BN, ReLU, 2×2 max-pool
+    randomise_norms(block)
+    x = torch.randn(2, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    expected = F.max_pool2d(F.relu(bn(F.conv2d(x, block[0].weight, padding=1), block[1])), 2)
+    with torch.no_grad():
+        assert torch.allclose(block(x), expected, atol=1e-5)
+
+
+def test_resnet12_initialisation():
+    torch.manual_seed(0)
+    model = ResNet12()
+    model.init_weights()
+    conv = model.stages[3].residual[0]  # 320 -> 640, 3×3: 1.8M weights
+    gain = math.sqrt(2 / (1 + 0.1**2))  # Kaiming, LeakyReLU(0.1), fan out (not in)
+    assert conv.weight.std().item() == pytest.approx(gain / math.sqrt(640 * 9), rel=0.01)
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert all((m.weight == 1).all() and (m.bias == 0).all() for m in norms)
