@@ -10,6 +10,8 @@ default_hooks = dict(
     visualization=dict(type='VisualizationHook', enable=False),
     # load_from / resume must fit the model exactly (mmengine only warns); None to load another model on purpose
     strict_load=dict(type='StrictLoadHook'),
+    # a stateful training attack (free AT's perturbation) is saved with the checkpoints and continues on resume
+    training_attack_state=dict(type='TrainingAttackStateHook'),
 )
 
 env_cfg = dict(

@@ -24,8 +24,9 @@ class FreePerturbation(BaseAttack):
     batch and then to the next batch, as the reference's ``global_noise_data``; a smaller batch uses its first
     rows, a batch of another image size starts again from 0. ``δ`` is the gradient of the loss before its
     optimizer step: both come from the same backward. A gradient that is not finite (an fp16 overflow, for which
-    ``AmpOptimWrapper`` skips the step too) leaves ``δ`` as it was. ``δ`` is training state that checkpoints do not
-    keep: a resumed run starts it again from 0.
+    ``AmpOptimWrapper`` skips the step too) leaves ``δ`` as it was. ``δ`` is training state:
+    :class:`~mmpart.engine.hooks.TrainingAttackStateHook` (on in ``default_runtime.py``) keeps it in checkpoints
+    (:meth:`state_dict`), so a resumed run continues it.
 
     It is not an evaluation attack: without a training backward it never moves (``run`` refuses).
 
@@ -48,9 +49,11 @@ class FreePerturbation(BaseAttack):
     def _carried_over(self, images: torch.Tensor) -> torch.Tensor:
         """The rows of ``δ`` for this batch (grown with zeros, or started again for another image size)."""
         n = images.size(0)
-        if self.delta is None or self.delta.shape[1:] != images.shape[1:] or self.delta.device != images.device:
+        if self.delta is None or self.delta.shape[1:] != images.shape[1:]:
             self.delta = torch.zeros_like(images)
-        elif self.delta.size(0) < n:
+        elif self.delta.device != images.device or self.delta.dtype != images.dtype:  # e.g. resumed from a checkpoint
+            self.delta = self.delta.to(images)
+        if self.delta.size(0) < n:
             self.delta = torch.cat([self.delta, self.delta.new_zeros(n - self.delta.size(0), *images.shape[1:])])
         return self.delta[:n]
 
@@ -68,6 +71,14 @@ class FreePerturbation(BaseAttack):
         with torch.no_grad():
             rows = self.delta[:grad.size(0)]
             rows.copy_((rows + self.step_size * unit * grad.sign()).clamp(-self.eps * unit, self.eps * unit))
+
+    def state_dict(self) -> Dict[str, Optional[torch.Tensor]]:
+        """The carried-over ``δ`` (None before the first step)."""
+        return {'delta': self.delta}
+
+    def load_state_dict(self, state: Dict[str, Optional[torch.Tensor]]) -> None:
+        """Continue from a :meth:`state_dict` (``δ`` moves to the images' device at the next step)."""
+        self.delta = state['delta']
 
     def run(self, logits_fn: LogitsFn, images: torch.Tensor, labels: torch.Tensor) -> AttackResult:
         raise TypeError('FreePerturbation is stepped by the training backward pass (free adversarial training) and '

@@ -131,3 +131,60 @@ def test_free_perturbation_under_autocast_a_loss_scale_and_a_non_finite_gradient
     torch.testing.assert_close(model.attack.delta, expected, atol=1e-7, rtol=0)
     with pytest.raises(TypeError, match='never moves in an evaluation'):
         model.attack.run(lambda x: x, inputs, torch.tensor(LABELS))
+
+
+def free_at_runner(tmp_path: Path, work_dir: str, max_epochs: int, resume: bool = False) -> Runner:
+    """Free AT (m = 3) of the hand-set classifier on the margin data, a checkpoint after every epoch."""
+    register_all_modules()
+    cfg = hand_set_config(make_margin_data(tmp_path / 'data'))
+    cfg.model.update(type='AdvImageClassifier', attack=dict(type='FreePerturbation', eps=8, step_size=3))
+    cfg.train_dataloader = dict(cfg.val_dataloader, batch_size=7, sampler=dict(type='DefaultSampler', shuffle=False))
+    cfg.train_cfg = dict(type='MinibatchReplayTrainLoop', replays=3, max_epochs=max_epochs)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05))
+    cfg.default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1),
+                             training_attack_state=dict(type='TrainingAttackStateHook'))
+    cfg.load_from = None if resume else write_checkpoint(tmp_path / 'hand_set.pth')  # resume: the work dir's latest
+    cfg.resume = resume
+    cfg.work_dir = str(tmp_path / work_dir)
+    return Runner.from_cfg(cfg)
+
+
+def test_a_resumed_free_at_run_continues_the_perturbation(tmp_path):
+    straight = free_at_runner(tmp_path, 'straight', max_epochs=2)
+    straight.train()
+    first = free_at_runner(tmp_path, 'killed', max_epochs=1)
+    first.train()
+    delta_after_one_epoch = first.model.attack.delta.clone()
+    assert delta_after_one_epoch.abs().sum() > 0
+    saved = torch.load(tmp_path / 'killed' / 'epoch_1.pth', map_location='cpu')
+    torch.testing.assert_close(saved['training_attack_state'], [{'delta': delta_after_one_epoch}], atol=0, rtol=0)
+
+    resumed = free_at_runner(tmp_path, 'killed', max_epochs=2, resume=True)
+    resumed.train()
+    assert resumed.iter == straight.iter == 4
+    torch.testing.assert_close(resumed.model.attack.delta, straight.model.attack.delta, atol=0, rtol=0)
+    torch.testing.assert_close(resumed.model.state_dict(), straight.model.state_dict(), atol=0, rtol=0)
+
+
+def test_the_attack_starts_afresh_from_load_from_or_another_number_of_processes(tmp_path):
+    free_at_runner(tmp_path, 'first', max_epochs=1).train()
+    checkpoint = tmp_path / 'first' / 'epoch_1.pth'
+    fine_tune = free_at_runner(tmp_path, 'fine_tune', max_epochs=1)
+    fine_tune.cfg.load_from = str(checkpoint)
+    fine_tune._load_from = str(checkpoint)
+    fine_tune.load_or_resume()
+    assert fine_tune.model.attack.delta is None  # a new run from trained weights
+    resumed = free_at_runner(tmp_path, 'first', max_epochs=2, resume=True)
+    state = torch.load(checkpoint, map_location='cpu')
+    state['training_attack_state'] *= 2  # as saved by two processes
+    torch.save(state, checkpoint)
+    with pytest.warns(UserWarning, match='saved by 2 processes, this run has 1: FreePerturbation starts afresh'):
+        resumed.load_or_resume()
+    assert resumed.model.attack.delta is None
+    del state['training_attack_state']  # e.g. a checkpoint of an earlier version
+    torch.save(state, checkpoint)
+    resumed = free_at_runner(tmp_path, 'first', max_epochs=2, resume=True)
+    with pytest.warns(UserWarning, match='holds no state of the training attack: FreePerturbation starts afresh'):
+        resumed.load_or_resume()
+    assert resumed.model.attack.delta is None

@@ -2,5 +2,6 @@
 from .adversarial_weight_perturbation_hook import AdversarialWeightPerturbationHook
 from .attack_step_ramp_hook import AttackStepRampHook
 from .strict_load_hook import StrictLoadHook
+from .training_attack_state_hook import TrainingAttackStateHook
 
-__all__ = ['AdversarialWeightPerturbationHook', 'AttackStepRampHook', 'StrictLoadHook']
+__all__ = ['AdversarialWeightPerturbationHook', 'AttackStepRampHook', 'StrictLoadHook', 'TrainingAttackStateHook']
