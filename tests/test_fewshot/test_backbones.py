@@ -102,3 +102,35 @@ def test_resnet12_initialisation():
     assert conv.weight.std().item() == pytest.approx(gain / math.sqrt(640 * 9), rel=0.01)
     norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     assert all((m.weight == 1).all() and (m.bias == 0).all() for m in norms)
+
+
+def test_resnet12_initialisation_equals_kaiming_leaky_relu_fan_out_drawn_by_hand():
+    torch.manual_seed(0)
+    model = ResNet12(widths=(4, 8, 8, 16))
+    model.init_weights()
+    torch.manual_seed(0)
+    reference = ResNet12(widths=(4, 8, 8, 16))  # the same draws for the default initialisation
+    for m in reference.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.kaiming_normal_(m.weight, a=0.1, mode='fan_out', nonlinearity='leaky_relu')
+    torch.testing.assert_close(model.state_dict(), reference.state_dict(), atol=0, rtol=0)
+
+
+@pytest.mark.parametrize('backbone', [ResNet12, Conv4])
+def test_defaults_train_the_norms_and_init_cfg_reaches_the_layers(backbone):
+    model = backbone(out_indices=(3, ))
+    assert model.norm_eval is False
+    norms = [m for m in model.train().modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert model.training and all(m.training for m in norms)  # train() with no argument trains, norms included
+    assert not any(m.training for m in model.eval().modules())
+    model = backbone(init_cfg=dict(type='Constant', val=0.5, layer='Conv2d'))
+    model.init_weights()
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert all((m.weight == 0.5).all() for m in convs)
+
+
+def test_block_count_errors_name_what_was_given():
+    with pytest.raises(ValueError, match=r'^ResNet12 has 4 blocks, got widths \(8, 8, 8\)$'):
+        ResNet12(widths=(8, 8, 8))
+    with pytest.raises(ValueError, match=r'^Conv4 has 4 blocks, got channels \(4, 4, 4, 4, 4\)$'):
+        Conv4(channels=(4, 4, 4, 4, 4))
