@@ -67,7 +67,7 @@ def test_loss_flattens_spatial_features():
 ])
 def test_a_batch_that_is_not_an_episode_is_refused(labels, message):
     head = ProtoNetHead(num_ways=2, num_shots=2, num_queries=1)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=f'^ProtoNetHead: {message}'):
         head.loss((torch.zeros(len(labels), 2), ), episode_batch(labels))
 
 
@@ -95,3 +95,28 @@ def test_logistic_regression_probe_fits_the_support_set():
                               logits, atol=1e-3)
     with pytest.raises(NotImplementedError, match='fitted per episode'):
         head.loss((query, ), [])
+
+
+def test_defaults_options_and_messages_in_full():
+    probe = LogisticRegressionHead()
+    assert (probe.C, probe.max_iter, probe.normalize) == (1.0, 1000, True)  # RFS's probe
+    assert float(CosineProtoHead().temperature) == 10.0
+    init_cfg = dict(type='Constant', val=1, layer='Linear')
+    assert ProtoNetHead(init_cfg=init_cfg).init_cfg == init_cfg
+    spatial = torch.arange(8.).view(2, 2, 2, 1)
+    assert torch.equal(ProtoNetHead()((spatial, )), spatial.flatten(1))  # mode='tensor': the compared features
+    # a configured loss is the one computed: twice the weight, twice the default loss
+    feats, labels = (torch.cat([SUPPORT, QUERY[[1, 2]]]), ), episode_batch([7, 7, 3, 3, 7, 3])
+    shape = dict(num_ways=2, num_shots=2, num_queries=1)
+    default = ProtoNetHead(**shape).loss(feats, labels)['loss']
+    doubled = ProtoNetHead(**shape, loss=dict(type='CrossEntropyLoss', loss_weight=2.0)).loss(feats, labels)['loss']
+    torch.testing.assert_close(doubled, 2 * default)
+    with pytest.raises(ValueError, match=r'^ProtoNetHead: set num_ways, num_shots and num_queries \(the training '
+                       r'episode shape\) to train$'):
+        ProtoNetHead().loss((torch.zeros(2, 2), ), episode_batch([0, 1]))
+    with pytest.raises(NotImplementedError, match=r"^CosineProtoHead classifies episodes, not batches: evaluate with "
+                       r"test_cfg=dict\(type='MetaTestLoop', \.\.\.\)$"):
+        CosineProtoHead().predict((torch.zeros(2, 2), ))
+    with pytest.raises(NotImplementedError, match='^LogisticRegressionHead is fitted per episode, not trained: '
+                       'pretrain the backbone as a classifier and use this head in MetaTestLoop$'):
+        probe.loss((torch.zeros(2, 2), ), [])

@@ -139,3 +139,34 @@ def test_trades_step_puts_the_part_loss_on_the_adversarial_batch():
     assert {k for k in losses if k.startswith('loss')} == {'loss_cls', 'loss_robust', 'loss_part_s0',
                                                             'loss_part_s1', 'loss_part_s2'}
     assert all(torch.isfinite(v) for v in losses.values())
+
+
+def test_feature_stages_resizing_and_passed_options(model):
+    model.eval()
+    x = inputs(model)
+    with torch.no_grad():
+        part_logits = model.segment(x)
+        finest = part_logits[0]
+        assert model.finest(finest) is finest  # a single-scale head's logits are the map
+        backbone = model.extract_feat(x, stage='backbone')
+        torch.testing.assert_close(backbone, model.part_classifier(finest.softmax(dim=1)))
+        torch.testing.assert_close(model.extract_feat(x, stage='neck'), model.neck(backbone))
+    with pytest.raises(ValueError,
+                       match=r'^Invalid output stage "head": choose from "backbone", "neck", "pre_logits"$'):
+        model.extract_feat(x, stage='head')
+    resized = build(map_size=(5, 3))
+    torch.testing.assert_close(resized.part_maps(finest), torch.nn.functional.interpolate(
+        finest.softmax(dim=1), size=(5, 3), mode='bilinear', align_corners=False))
+    init_cfg = dict(type='Constant', val=0.5, layer='Linear')
+    assert build(init_cfg=init_cfg).init_cfg == init_cfg
+    assert build(pretrained='r18.pth').init_cfg == dict(type='Pretrained', checkpoint='r18.pth')
+    assert build(train_cfg=dict(augments=dict(type='Mixup', alpha=1.0))).data_preprocessor.batch_augments is not None
+
+
+@pytest.mark.parametrize('robust_loss', [None, dict(type='TRADESLoss', beta=6.0)])
+def test_only_the_class_loss_is_renamed(robust_loss):
+    head = dict(Config.fromfile(str(CONFIG)).model.head, cal_acc=True)  # the head also reports its accuracy
+    model = build(head=head, robust_loss=robust_loss).train()
+    model.attack = None if robust_loss is None else model.attack
+    losses = model(inputs(model, 2), samples(2), mode='loss')
+    assert {'loss_cls', 'accuracy_top-1'} <= set(losses) and 'loss' not in losses
