@@ -62,6 +62,9 @@ def test_loss_terms():
     assert {k for k in losses if k.startswith('loss')} == {'loss_cls', 'loss_part_s0', 'loss_part_s1', 'loss_part_s2'}
     sum(v for k, v in losses.items() if k.startswith('loss')).backward()
     assert all(p.grad is not None for p in model.parameters())  # DDP needs no find_unused_parameters
+    head = dict(Config.fromfile(str(MPM_SYNTHETIC)).model.head, cal_acc=True)  # the head also reports accuracy
+    losses = build_synthetic_mpm(attack=None, head=head)(torch.randn(2, 3, 32, 32), samples(2), mode='loss')
+    assert {'loss_cls', 'accuracy_top-1'} <= set(losses) and 'loss' not in losses  # only the class loss is renamed
 
 
 def test_resnet_act_gelu_keeps_resnet_weights():
