@@ -144,5 +144,8 @@ def test_worst_case_over_an_attack_list(hand_set, monkeypatch, tmp_path):
         metrics['accuracy/robust_top1_after_pgd'] == pytest.approx(expected_accuracy(4, DROP))
     log = next(tmp_path.glob('*/*.log')).read_text()
     assert 'per attack (%)' in log and '| robust_top1_after_pgd |' in log and '| robust <= clean | ok |' in log
+    clean, robust = expected_accuracy(0, DROP), expected_accuracy(4, DROP)
+    assert 'clean vs robust accuracy (%) under MultiAttack' in log  # the threat model above the table, not in it
+    assert f'| metric | clean | robust |\n|---|---|---|\n| accuracy/top1 | {clean:.2f} | {robust:.2f} |\n' in log
     with pytest.raises(SystemExit):
         run_in_process(monkeypatch, config, ckpt, '--attack', 'pgd,deepfool', '--work-dir', str(tmp_path))

@@ -250,15 +250,15 @@ class AdversarialTestLoop(_AdversarialMixin, TestLoop):
         per_sample = dict(threat_model=threat_model, topk=list(self.robust_metric.topk), samples=records)
         for out in filter(None, (osp.join(self.runner.log_dir, 'per_sample.json'), self.per_sample_file)):
             atomic_write_json(out, per_sample)
-        table = markdown_table(['metric', 'clean', f'robust: {describe_threat_model(threat_model)}'],
-                               clean_robust_rows(metrics))
+        table = markdown_table(['metric', 'clean', 'robust'], clean_robust_rows(metrics))
         prefix = self.robust_metric.prefix
         per_attack = [[key[len(prefix) + 1:], value] for key, value in metrics.items()
                       if key.startswith(f'{prefix}/robust_top1_')]
         if per_attack:
             table += '\n\nper attack (%), after = worst case after it in the cascade, by = its own:\n' + markdown_table(
                 ['metric', 'robust'], per_attack)
-        self.runner.logger.info(f'clean vs robust accuracy (%), written to {path}:\n{table}\n\n'
+        self.runner.logger.info(f'clean vs robust accuracy (%) under {describe_threat_model(threat_model)}, written '
+                                f'to {path}:\n{table}\n\n'
                                 f'{checks_table(self.masking_checks)}')
         for flagged in failed(self.masking_checks):
             self.runner.logger.warning(f'gradient-masking check failed: {flagged["check"]}: {flagged["detail"]}')
