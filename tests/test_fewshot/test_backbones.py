@@ -35,6 +35,10 @@ def test_conv4_gives_the_1600_d_protonet_feature():
 
 def test_out_indices_are_checked_and_negative_ones_allowed():
     assert ResNet12(widths=(8, 8, 8, 8), out_indices=(-2, -1)).out_indices == (2, 3)
+    assert Conv4(channels=(4, 4, 4, 4), out_indices=(-4, 3)).out_indices == (0, 3)  # -4 is the first of 4
+    with pytest.raises(ValueError, match=r'^Conv4: out_indices must be increasing stage indices in \[-4, 4\), got '
+                       r'\(-5, 3\)$'):
+        Conv4(out_indices=(-5, 3))
     with pytest.raises(ValueError, match='out_indices must be increasing'):
         ResNet12(out_indices=(3, 1))
     with pytest.raises(ValueError, match='out_indices must be increasing'):

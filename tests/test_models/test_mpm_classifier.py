@@ -1,6 +1,7 @@
 """MPMClassifier: the bypass runs in training only; ResNet with GELU."""
 from pathlib import Path
 
+import pytest
 import torch
 import torch.nn as nn
 from mmengine.config import Config
@@ -114,3 +115,57 @@ def test_inference_skips_the_backbone_outputs_only_the_bypass_reads():
     ran.clear()
     model.train()(inputs, samples(2, size=32), mode='loss')
     assert ran == ['norm1', 'norm2', 'norm3']
+
+
+def test_resnet_act_default_is_resnet():
+    register_all_modules()
+    torch.manual_seed(0)
+    act = MODELS.build(dict(type='ResNetAct', depth=18, out_indices=(2, 3)))
+    plain = ResNet(depth=18, out_indices=(2, 3))
+    plain.load_state_dict(act.state_dict())
+    act.eval(), plain.eval()  # (mmpretrain's ResNet.train returns None)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(act(x), plain(x), atol=0, rtol=0)  # ReLU everywhere, as ResNet
+
+
+class _FixedBackbone(nn.Module):
+    """Three feature maps of a 1×1 conv; ``out_indices`` only when given (int or absent: no stage cutting)."""
+
+    def __init__(self, **attributes):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 256, 1)
+        self.__dict__.update(attributes)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return y, 2 * y, 3 * y
+
+
+def test_feature_stages_and_the_last_stage_only_pass():
+    model = build_synthetic_mpm(attack=None).eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        neck = model.extract_feat(x, stage='neck')
+        assert len(neck) == 1  # the last scale only
+        torch.testing.assert_close(model.extract_feat(x, stage='pre_logits'), model.head.pre_logits(neck))
+        # two out_indices are cut to the last one for the pass, and restored
+        seen = []
+        model.backbone.out_indices = (2, 3)
+        model.backbone.register_forward_pre_hook(lambda m, args: seen.append(tuple(m.out_indices)))
+        model.extract_feat(x)
+        assert seen == [(3, )] and model.backbone.out_indices == (2, 3)
+        # a backbone whose out_indices is no sequence, or that has none, runs as it is and its last output is used
+        for attributes in (dict(out_indices=3), dict()):
+            model.backbone = _FixedBackbone(**attributes)
+            last = model.extract_feat(x)
+            assert len(last) == 1
+            torch.testing.assert_close(last[0], model.neck((3 * model.backbone.conv(x), ))[0])
+    with pytest.raises(ValueError,
+                       match=r'^Invalid output stage "head": choose from "backbone", "neck", "pre_logits"$'):
+        model.extract_feat(x, stage='head')
+    init_cfg = dict(type='Constant', val=0.5, layer='Linear')
+    assert build_synthetic_mpm(init_cfg=init_cfg).init_cfg == init_cfg
+    assert build_synthetic_mpm(pretrained='r18.pth').init_cfg == dict(type='Pretrained', checkpoint='r18.pth')
+    augments = dict(augments=dict(type='Mixup', alpha=1.0))
+    assert build_synthetic_mpm(train_cfg=augments).data_preprocessor.batch_augments is not None

@@ -12,6 +12,7 @@ from PIL import Image
 
 from mmpart.datasets.part_mask_io import read_part_mask
 from mmpart.datasets.partimagenet_meta import PARTIMAGENET_BACKGROUND
+from mmpart.models.segmentors import MPMBypassSegmentor
 from mmpart.registry import DATASETS, MODELS
 from mmpart.utils import register_all_modules
 
@@ -88,3 +89,21 @@ def test_mpm_head_trains_as_a_decode_head_on_partimagenet_with_the_background_fi
     Runner.from_cfg(cfg).train()
     log = next(tmp_path.glob('*/*.log')).read_text()
     assert 'loss_part_s0' in log and 0 <= metric(log, 'mIoU') <= 100
+
+
+def test_mpm_keys_are_converted_under_any_prefix():
+    state = {'backbone.conv.weight': 1, 'part_head.conv.weight': 2, 'head.fc.weight': 3}
+    assert MPMBypassSegmentor.convert_mpm_keys(dict(state)) == {'backbone.conv.weight': 1,
+                                                                'decode_head.conv.weight': 2}
+    nested = {f'seg.{key}': value for key, value in state.items()}
+    assert MPMBypassSegmentor.convert_mpm_keys(nested, 'seg.') == {'seg.backbone.conv.weight': 1,
+                                                                   'seg.decode_head.conv.weight': 2}
+    register_all_modules()
+    cfg = Config.fromfile(BYPASS)
+    with DefaultScope.overwrite_default_scope('mmpart'):
+        segmentor = MODELS.build(cfg.model)
+    mpm_state = {('part_head.' + k[len('decode_head.'):] if k.startswith('decode_head.') else k): v
+                 for k, v in segmentor.state_dict().items()}
+    wrapper = torch.nn.ModuleDict(dict(seg=segmentor))  # the segmentor as a submodule: its keys get a prefix
+    wrapper.load_state_dict({f'seg.{k}': torch.zeros_like(v) for k, v in mpm_state.items()}, strict=True)
+    assert all((v == 0).all() for v in segmentor.state_dict().values())

@@ -52,15 +52,16 @@ class MPMClassifier(AdversarialTrainMixin, ImageClassifier):
         return x if stage == 'neck' else self.head.pre_logits(x)
 
     def _last_stage_outputs(self, inputs: torch.Tensor) -> Tuple[torch.Tensor]:
-        """The backbone's last output, computed with ``out_indices`` cut to the last stage for this pass.
+        """The backbone's outputs for classification (:meth:`_cls_feat` reads the last), computed with
+        ``out_indices`` cut to the last stage for this pass.
 
         mmpretrain backbones read ``out_indices`` in ``forward`` to decide which stages give outputs
         (and, for ConvNeXt / Swin, which output norms run); a backbone without a sequence
-        ``out_indices`` runs as configured and the last output is kept.
+        ``out_indices`` runs as configured.
         """
         indices = getattr(self.backbone, 'out_indices', None)
         if not isinstance(indices, (list, tuple)) or len(indices) < 2:
-            return self.backbone(inputs)[-1:]
+            return self.backbone(inputs)
         self.backbone.out_indices = type(indices)([max(indices)])
         try:
             return self.backbone(inputs)
