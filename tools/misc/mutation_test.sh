@@ -33,9 +33,11 @@ done
 name=$(printf '%s_' "${modules[@]}" | tr -c 'A-Za-z0-9_' '_' | sed 's/__*/_/g; s/_$//')
 work=${MUTATION_DIR:-$repo/work_dirs/mutation/$name}
 mkdir -p "$work"
-# a copy of the working tree (mutmut writes mutants/ next to it); outputs and data stay behind
+# a copy of the working tree (mutmut writes mutants/ next to it); outputs and data stay behind. The copies get the
+# current time (-m): mutmut regenerates a mutated file only when its source is newer, and a source restored with its
+# old time would leave the mutants of an earlier version in place (results of unchanged functions are kept)
 (cd "$repo" && git ls-files --cached --others --exclude-standard -z |
-  tar --null --files-from=- --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$work"
+  tar --null --files-from=- --ignore-failed-read -cf - 2>/dev/null) | tar -xmf - -C "$work"
 mutmut=$(dirname "$("$MMPART_PYTHON" -c 'import sys; print(sys.executable)')")/mutmut
 
 {
