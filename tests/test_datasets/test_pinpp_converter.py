@@ -18,7 +18,7 @@ from pycocotools.coco import COCO
 
 from mmpart.datasets.converters import pinpp_converter
 from mmpart.datasets.converters.pinpp_converter import ImagesNotFoundError, convert_pinpp, format_part_counts
-from mmpart.datasets.converters.pinpp_release import ReleaseFormatError
+from mmpart.datasets.converters.pinpp_release import ReleaseClass, ReleaseFormatError
 from mmpart.datasets.part_id_table import PartIdTable
 
 from .release_builder import rect, write_json, write_release
@@ -320,6 +320,10 @@ def test_part_count_text():
         '  n90000000  3',
         "spot check against the authors' code: 0 of 2 classes agree; n01440764: 3 here, 4 in the code; n01768244: 1 "
         'here, 2 in the code'])
+    summary['part_counts']['per_class'] = {f'n{i:08d}': 1 for i in range(7)}
+    lines = format_part_counts(summary).splitlines()
+    per_class = lines[lines.index('per class:') + 1:lines.index('per class:') + 3]
+    assert [line.count(' n0') for line in per_class] == [6, 1]  # six classes per line
 
 
 def test_missing_images_stop_with_the_folder_and_the_layout(two_classes):
@@ -652,3 +656,28 @@ def test_processes_only_for_several_classes(two_classes, monkeypatch):
     assert pools == []
     convert(two_classes, nproc=2)
     assert pools == [(2, 2), (2, 2)]  # the scan and the conversion
+
+
+def test_paint_order_depths_reach_a_fixed_point_whatever_the_order_of_the_including_lines():
+    parts = [(1, 'outer'), (2, 'middle'), (3, 'inner'), (4, 'apart')]
+    # the innermost pair first: one pass over the lines gives inner the depth middle had before it was raised
+    cls = ReleaseClass(wnid='n00000001', parts=parts, images=[], including=[('inner', 'middle'), ('middle', 'outer')],
+                       unmatched_including=[], orphan_annotations=0, source_file='n00000001.json')
+    assert pinpp_converter._paint_order(cls) == {1: 0, 2: 1, 3: 2, 4: 0}
+
+
+@pytest.mark.parametrize('count', [10, 11])
+def test_release_warnings_say_there_are_more_only_beyond_ten(count, warnings_logged):
+    wnids = [f'n0000{i:04d}' for i in range(count)]
+    scans = [dict(wnid=w, unmatched_including=['horn']) for w in wnids]
+    disagreements = {w: {'json': ['head'], 'category_name.json': ['skull']} for w in wnids}
+    release = type('Release', (), dict(category_name_file='names.json'))()
+    pinpp_converter._release_warnings(scans, disagreements, {w: None for w in wnids}, release)
+    more = ' ...' if count > 10 else ''
+    unmatched = '; '.join(f'{w}: horn' for w in wnids[:10])
+    disagree = '; '.join(f"{w}: json ['head'] vs ['skull']" for w in wnids[:10])
+    assert warnings_logged == [
+        f'including/: {count} part names in {count} classes match no category of their json (case and spacing '
+        f'ignored), so their containment is not used: {unmatched}{more} (all in summary.json)',
+        f'names.json: the part names of {count} classes disagree with their json, whose names are kept: '
+        f'{disagree}{more} (all in summary.json)']
