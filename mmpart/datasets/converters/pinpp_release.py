@@ -51,8 +51,7 @@ class ReleaseFormatError(ValueError):
 class ReleaseAnnotation:
     """One annotated part instance: its category id in the class json and its raw segmentation."""
     category_id: int
-    segmentation: object  # polygons (list) or RLE (dict), checked by the converter
-    area: float
+    segmentation: object  # polygons (list) or RLE (dict), checked by the converter (its area: the rasterised mask's)
 
 
 @dataclass
@@ -335,8 +334,7 @@ class PINPPRelease:
         for ann in data['annotations']:
             try:
                 image = images.get(ann['image_id'])
-                record = ReleaseAnnotation(int(ann['category_id']), ann.get('segmentation'),
-                                           float(ann.get('area') or 0.0))
+                record = ReleaseAnnotation(int(ann['category_id']), ann.get('segmentation'))
             except (KeyError, TypeError, ValueError) as err:
                 raise ReleaseFormatError(f'{path}: malformed annotation {quote(ann)} '
                                          f'({type(err).__name__}: {err})') from None
