@@ -175,6 +175,9 @@ def test_discarded_names_and_messages():
     assert str(err.value) == ('rel/discarded_data.json: expected a list of file names, a list of records with '
                               '"file_name" or {wnid: [file names]}; the first entry is "n01440764_1.JPEG". Pass '
                               '--no-discarded to convert without this file.')
+    with pytest.raises(ReleaseFormatError, match=r'the first entry is \["n01440764", "n01440764_1.JPEG"\]\. Pass'):
+        parse_discarded({'n01440764': 'n01440764_1.JPEG', 'n01443537': []}, 'rel/discarded_data.json')
+    assert parse_discarded({}, 'd.json') == set()
     with pytest.raises(ReleaseFormatError) as err:
         parse_discarded([3], 'rel/discarded_data.json')
     assert str(err.value) == ('rel/discarded_data.json: cannot read a file name from the entry 3; expected a file name '

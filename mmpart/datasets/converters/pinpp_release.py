@@ -103,11 +103,9 @@ def _read_json(path: str):
 
 
 def _first_entry(data) -> object:
-    if isinstance(data, dict):
-        return next(iter(data.items()), None)
-    if isinstance(data, list):
-        return data[0] if data else None
-    return data
+    """What an error quotes of content that is not a list: a dict's first item (not empty: {} is a valid empty
+    mapping), else the value."""
+    return next(iter(data.items())) if isinstance(data, dict) else data
 
 
 def _wnid_in(text: object) -> Optional[str]:
