@@ -128,8 +128,7 @@ class AdversarialTrainMixin:
         """TRADES-style losses: the head's loss on the clean batch (``loss_cls``), ``robust_loss`` of the clean and
         adversarial logits (``loss_robust``) and the model's auxiliary losses on the adversarial batch."""
         feats = self.extract_feat(inputs)
-        losses = {('loss_cls' if key == 'loss' else key): value for key, value in self.head.loss(feats, data_samples)
-                  .items()}
+        losses = class_losses(self.head.loss(feats, data_samples))
         adversarial_logits, auxiliary = self.logits_and_auxiliary_losses(adversarial, data_samples)
         losses['loss_robust'] = self.robust_loss(self.head(feats), adversarial_logits)
         losses.update(auxiliary)
@@ -140,6 +139,12 @@ class AdversarialTrainMixin:
         """Classification logits of a batch and the model's training losses other than classification on it (none
         for a plain classifier; MPM: the part loss), from one forward pass."""
         return self.head(self.extract_feat(inputs)), {}
+
+
+def class_losses(head_losses: Losses) -> Losses:
+    """A classification head's losses with its ``loss`` named ``loss_cls`` (beside a part loss); other entries (e.g.
+    ``accuracy_top-1`` of ``cal_acc=True``) keep their names."""
+    return {('loss_cls' if key == 'loss' else key): value for key, value in head_losses.items()}
 
 
 def _probabilities(logits_fn: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,7 @@ from mmpretrain.structures import DataSample
 
 from mmpart.registry import MODELS
 
-from .adversarial import AdversarialTrainMixin
+from .adversarial import AdversarialTrainMixin, class_losses
 
 
 @MODELS.register_module()
@@ -79,8 +79,7 @@ class MPMClassifier(AdversarialTrainMixin, ImageClassifier):
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> dict:
         """Classification loss (``loss_cls``) plus the part head's losses, from one backbone pass."""
         feats = self.backbone(inputs)
-        cls_losses = self.head.loss(self._cls_feat(feats, 'neck'), data_samples)
-        losses = {('loss_cls' if key == 'loss' else key): value for key, value in cls_losses.items()}
+        losses = class_losses(self.head.loss(self._cls_feat(feats, 'neck'), data_samples))
         losses.update(self.part_head.loss(feats, data_samples, None))
         return losses
 

@@ -8,7 +8,7 @@ from mmpretrain.structures import DataSample
 
 from mmpart.registry import MODELS
 
-from .adversarial import AdversarialTrainMixin
+from .adversarial import AdversarialTrainMixin, class_losses
 
 
 @MODELS.register_module()
@@ -93,8 +93,7 @@ class TwoStagePartClassifier(AdversarialTrainMixin, ImageClassifier):
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> dict:
         """The combined loss: classification of the part maps (``loss_cls``) plus the part loss, from one pass."""
         part_logits = self.segment(inputs)
-        cls_losses = self.head.loss(self._classifier_feat(self.finest(part_logits)), data_samples)
-        losses = {('loss_cls' if key == 'loss' else key): value for key, value in cls_losses.items()}
+        losses = class_losses(self.head.loss(self._classifier_feat(self.finest(part_logits)), data_samples))
         losses.update(self.part_head.loss_by_feat(part_logits, data_samples))
         return losses
 
