@@ -5,6 +5,7 @@ from mmengine.optim import OptimWrapper
 from mmpretrain.structures import DataSample
 
 from mmpart.attacks import from_pixel_space, to_pixel_space
+from mmpart.models import AdvImageClassifier
 
 from ..test_models.test_mpm_classifier import build_synthetic_mpm, samples
 from .hand_set_classifier import build_hand_set_model
@@ -101,8 +102,11 @@ def test_baseline_classifier(norm_eval):
 
 
 def test_training_keeps_the_highest_loss_iterate_unless_told():
-    assert build_synthetic_mpm(attack=dict(type='PGD', eps=4, steps=2)).attack.keep == 'loss'
-    assert build_synthetic_mpm(attack=dict(type='PGD', eps=4, steps=2, keep='last')).attack.keep == 'last'
+    # (the hand-set config has no attack of its own to merge a keep from, as the synthetic MPM's would)
+    assert build_hand_set_model(type='AdvImageClassifier', attack=dict(type='PGD', eps=4, steps=2)).attack.keep == \
+        'loss'  # PGD's own default is evaluation's 'misclassified'
+    assert build_hand_set_model(type='AdvImageClassifier',
+                                attack=dict(type='PGD', eps=4, steps=2, keep='last')).attack.keep == 'last'
     assert build_synthetic_mpm().attack.keep == 'loss'  # the synthetic recipe, as the full-scale configs
 
 
@@ -128,3 +132,9 @@ def test_fp16_autocast_attack_moves_confident_samples():
         expected = images.clone()
         expected[:, 0] += torch.tensor([4.0, -4.0]).view(2, 1, 1) / 255  # towards the threshold; G and B unused
         torch.testing.assert_close(adversarial, expected, atol=1e-5, rtol=0)
+
+
+def test_positional_classifier_arguments_reach_image_classifier():
+    model = AdvImageClassifier(dict(type='ResNet', depth=18), dict(type='GlobalAveragePooling'),
+                               dict(type='LinearClsHead', num_classes=3, in_channels=512))
+    assert model.with_neck and model.head.num_classes == 3 and model.attack is None

@@ -138,3 +138,12 @@ def test_block_count_errors_name_what_was_given():
         ResNet12(widths=(8, 8, 8))
     with pytest.raises(ValueError, match=r'^Conv4 has 4 blocks, got channels \(4, 4, 4, 4, 4\)$'):
         Conv4(channels=(4, 4, 4, 4, 4))
+
+
+@pytest.mark.parametrize('backbone', [ResNet12, Conv4])
+def test_norm_and_activation_configs_reach_every_block(backbone):
+    model = backbone((4, 4, 4, 4), norm_cfg=dict(type='GN', num_groups=2), act_cfg=dict(type='GELU'))
+    kinds = {type(m) for m in model.modules()}
+    assert torch.nn.GroupNorm in kinds and torch.nn.GELU in kinds
+    assert not kinds & {torch.nn.BatchNorm2d, torch.nn.ReLU, torch.nn.LeakyReLU}
+    assert sum(isinstance(m, torch.nn.GELU) for m in model.modules()) == (3 * 4 if backbone is ResNet12 else 4)

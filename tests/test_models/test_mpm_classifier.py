@@ -77,6 +77,7 @@ def test_resnet_act_gelu_keeps_resnet_weights():
     assert {k: v.shape for k, v in backbone.state_dict().items()} == {k: v.shape for k, v in plain.state_dict().items()}
     deep = MODELS.build(dict(type='ResNetAct', depth=18, deep_stem=True, act_cfg=dict(type='GELU')))
     assert not any(isinstance(m, nn.ReLU) for m in deep.modules())
+    assert sum(isinstance(m, nn.GELU) for m in deep.stem.modules()) == 3  # one per stem conv
 
 
 def small_convnext_mpm_cfg():

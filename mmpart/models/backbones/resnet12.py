@@ -48,15 +48,15 @@ class ResNet12(StagedBackbone):
         norm_cfg: norm layer config.
         act_cfg: activation config.
         norm_eval: freeze norm statistics while training.
-        init_cfg: weight initialisation (default: Kaiming-normal convs, fan out; unit BN weights).
+        init_cfg: weight initialisation (default: Kaiming-normal convs for LeakyReLU 0.1, fan out; BN as PyTorch's:
+            unit weights, zero biases).
     """
 
     def __init__(self, widths: Sequence[int] = (64, 160, 320, 640), out_indices: Sequence[int] = (3, ),
                  in_channels: int = 3, norm_cfg: Optional[dict] = None, act_cfg: Optional[dict] = None,
                  norm_eval: bool = False, init_cfg=None) -> None:
-        if init_cfg is None:
-            init_cfg = [dict(type='Kaiming', layer='Conv2d', a=0.1, mode='fan_out', nonlinearity='leaky_relu'),
-                        dict(type='Constant', val=1, layer=['_BatchNorm'])]
+        if init_cfg is None:  # BN keeps PyTorch's unit weights and zero biases
+            init_cfg = dict(type='Kaiming', layer='Conv2d', a=0.1, mode='fan_out', nonlinearity='leaky_relu')
         super().__init__(out_indices, norm_eval, init_cfg)
         norm_cfg = dict(type='BN') if norm_cfg is None else norm_cfg
         act_cfg = dict(type='LeakyReLU', negative_slope=0.1) if act_cfg is None else act_cfg

@@ -21,7 +21,7 @@ class StagedBackbone(BaseBackbone):
         init_cfg: weight initialisation.
     """
 
-    def __init__(self, out_indices: Sequence[int], norm_eval: bool = False, init_cfg=None) -> None:
+    def __init__(self, out_indices: Sequence[int], norm_eval: bool, init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.out_indices = tuple(out_indices)
         self.norm_eval = norm_eval
