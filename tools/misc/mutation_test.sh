@@ -62,6 +62,9 @@ run_mutmut() {
     tr '\r' '\n' < run.log | tail -n 30 >&2; echo "$0: mutmut run failed, see $work/run.log" >&2; exit 1; }
 }
 if [ "${MUTATION_RECHECK:-0}" = 1 ] && [ -d mutants ]; then
+  # which tests reach which function is collected again: mutmut only maps new tests, so a new or changed function
+  # that only old tests reach would stay without tests
+  rm -f mutants/mutmut-stats.json
   mapfile -t recheck < <("$mutmut" results --all true | awk -F': ' '/: (survived|no tests)$/ {gsub(/ /, "", $1); print $1}')
   run_mutmut  # new mutants and changed code first (this also maps new tests to functions)
   if [ ${#recheck[@]} -gt 0 ]; then
