@@ -669,15 +669,15 @@ def test_paint_order_depths_reach_a_fixed_point_whatever_the_order_of_the_includ
 @pytest.mark.parametrize('count', [10, 11])
 def test_release_warnings_say_there_are_more_only_beyond_ten(count, warnings_logged):
     wnids = [f'n0000{i:04d}' for i in range(count)]
-    scans = [dict(wnid=w, unmatched_including=['horn']) for w in wnids]
+    scans = [dict(wnid=w, unmatched_including=['horn', 'tail'][:1 + (w == wnids[0])]) for w in wnids]
     disagreements = {w: {'json': ['head'], 'category_name.json': ['skull']} for w in wnids}
     release = type('Release', (), dict(category_name_file='names.json'))()
     pinpp_converter._release_warnings(scans, disagreements, {w: None for w in wnids}, release)
     more = ' ...' if count > 10 else ''
-    unmatched = '; '.join(f'{w}: horn' for w in wnids[:10])
+    unmatched = '; '.join(f'{w}: horn' + (', tail' if w == wnids[0] else '') for w in wnids[:10])
     disagree = '; '.join(f"{w}: json ['head'] vs ['skull']" for w in wnids[:10])
     assert warnings_logged == [
-        f'including/: {count} part names in {count} classes match no category of their json (case and spacing '
+        f'including/: {count + 1} part names in {count} classes match no category of their json (case and spacing '
         f'ignored), so their containment is not used: {unmatched}{more} (all in summary.json)',
         f'names.json: the part names of {count} classes disagree with their json, whose names are kept: '
         f'{disagree}{more} (all in summary.json)']

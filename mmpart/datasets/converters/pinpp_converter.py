@@ -317,8 +317,8 @@ def _check_images_found(scans: List[dict], discarded: set, imagenet_root: str, m
     for layout in _OTHER_LAYOUTS + tuple(f'{sub}/{{wnid}}/{{file}}' for sub in subfolders):
         candidate = osp.join(imagenet_root, layout.format(wnid=wnid, file=name))
         if osp.isfile(candidate):
-            folder = osp.dirname(osp.dirname(candidate)) if '{wnid}' in layout else osp.dirname(candidate)
-            hint = (f' {name} is at {candidate}: pass {folder} as the image folder' if '{wnid}' in layout else
+            hint = (f' {name} is at {candidate}: pass {osp.dirname(osp.dirname(candidate))} as the image folder'
+                    if '{wnid}' in layout else
                     f' {name} is at {candidate}, without its wnid folder: put the images in <wnid>/ folders')
             break
     message = (f'{len(missing)} of the {expected} images the release annotates (discarded ones not counted) are '
