@@ -43,3 +43,15 @@ def test_errors_name_the_problem():
         attack_config(None, dict(eps=4))
     with pytest.raises(ValueError, match='norm must be one of'):
         ATTACKS.build(attack_config('pgd', dict(norm='l1')))
+
+
+def test_list_errors_in_full_and_self_is_no_option():
+    with pytest.raises(ValueError, match=r"^unknown attack 'deepfool', 'x'; choose from \['apgd', .*\] or a "
+                       r'comma-separated list of them$'):
+        attack_config('pgd,deepfool,x', {})
+    with pytest.raises(ValueError, match=r"^unknown attack ' , '; choose from"):
+        attack_config(' , ', {})  # a list without a name: the text is quoted
+    with pytest.raises(ValueError, match=r"^none of the attacks \['pgd', 'fgsm'\] takes \['self'\]$"):
+        attack_config('pgd,fgsm', dict(self=1))
+    with pytest.raises(ValueError, match='^no attack: pass --attack NAME or set test_cfg.attack in the config$'):
+        attack_config(None, dict(eps=4))

@@ -189,3 +189,47 @@ def test_square_is_autoattacks_square_and_breaks_an_undefended_model():
     with torch.no_grad():
         assert (logits_fn(adversarial).argmax(1) != labels).all()
     assert isinstance(square, BaseAttack) and square.black_box and not PGD().black_box
+
+
+def test_custom_autoattack_components_and_two_component_ensembles():
+    autoattack = AutoAttack(eps=4, version='custom', attacks=['apgd-ce', 'square'], seed=3)
+    autoattack.used_target_classes = dict(apgd_t=2)  # as fitted to a model of 3 classes
+    components = autoattack.components()
+    assert [name for name, _ in components] == ['apgd-ce', 'square']
+    for name, component in components:
+        assert (component.version, component.attacks, component.subset) == ('custom', ['apgd-ce', 'square'], [name])
+        assert component.used_target_classes == dict(apgd_t=2)
+    multi = MultiAttack([autoattack, dict(type='PGD', eps=4)], names=['aa', 'pgd'], individual=True)
+    assert [name for name, _ in multi.members] == ['apgd-ce', 'square', 'pgd']  # two components are split too
+    model = multi.threat_model()
+    assert (model['individual'], model['keep'], list(model['attacks'])) == (True, 'misclassified',
+                                                                           ['apgd-ce', 'square', 'pgd'])
+    assert MultiAttack([dict(type='PGD', eps=4, keep='loss')]).threat_model()['keep'] == 'loss'
+    single = MultiAttack([AutoAttack(eps=4, subset=['apgd-ce'])], names=['mine'])  # one component: kept whole
+    assert [name for name, _ in single.members] == ['mine']
+    with pytest.raises(ValueError, match='^MultiAttack needs at least one attack$'):
+        MultiAttack([])
+
+
+def test_square_settings_reach_the_reference_attack(monkeypatch):
+    square = Square(eps=0.5, norm='l2', n_queries=7, p_init=0.3, restarts=2, seed=5)
+    built = square.build(lambda x: x, torch.device('cpu'))
+    assert (built.norm, built.eps, built.n_queries, built.p_init, built.n_restarts, built.seed) == (
+        'L2', 0.5, 7, 0.3, 2, 5)
+    assert (built.verbose, built.rescale_schedule, built.device) == (False, False, torch.device('cpu'))
+    seen = []
+
+    class Spy:
+        def perturb(self, images, labels):
+            seen.append(labels)
+            return images + 1
+
+    monkeypatch.setattr(Square, 'build', lambda self, logits_fn, device: seen.append(device) or Spy())
+    images, labels = torch.zeros(2, 3, 4, 4), torch.tensor([1, 0])
+    assert torch.equal(square(lambda x: x, images, labels), images + 1)
+    assert seen[0] == images.device and seen[1] is labels
+    for bad, message in [(dict(n_queries=0), r'^Square needs n_queries >= 1 and restarts >= 1, got 0, 1$'),
+                         (dict(restarts=0), 'got 5000, 0$'), (dict(norm='l1'), 'norm must be one of')]:
+        with pytest.raises(ValueError, match=message):
+            Square(**bad)
+    Square(n_queries=1)  # one query is enough to be an attack

@@ -198,6 +198,7 @@ def test_defaults_per_norm(norm):
     eps01 = 4 / 255 if norm == 'linf' else 2.0
     assert (model['eps_01'], model['eps_255']) == (pytest.approx(eps01), pytest.approx(eps01 * 255))
     assert FGSM(norm=norm).eps == STANDARD_EPS[norm] and FGSM(norm=norm).step_size == STANDARD_EPS[norm]
+    assert FGSM(norm=norm, loss='margin').threat_model()['loss'] == 'margin'
 
 
 def test_margin_loss_and_bad_arguments():
