@@ -70,8 +70,7 @@ def mpm_to_cls_checkpoint(checkpoint: dict, mpm_model: dict, use_ema: bool = Tru
     if not any(key.startswith(MPMClassifier.bypass_prefixes) for key in state):
         raise ValueError(f'no bypass weights ({", ".join(MPMClassifier.bypass_prefixes)}) in the checkpoint: '
                          'is it an MPMClassifier checkpoint?')
-    plain = MODELS.build(plain_classifier_cfg(mpm_model))
-    expected = plain.state_dict()
+    expected = MODELS.build(plain_classifier_cfg(mpm_model)).state_dict()
     mismatch = state_dict_mismatch(expected, state)
     left = mismatch.pop('unexpected', [])
     foreign = [key for key in left if not key.startswith(MPMClassifier.bypass_prefixes + ('backbone.', ))]
@@ -80,7 +79,6 @@ def mpm_to_cls_checkpoint(checkpoint: dict, mpm_model: dict, use_ema: bool = Tru
     if mismatch:
         raise ValueError(f'the checkpoint does not fit the MPM config:\n{describe_mismatch(mismatch)}')
     plain_state = OrderedDict((key, state[key]) for key in expected if key in state)
-    plain.load_state_dict(plain_state, strict=True)
     bypass_only = [key for key in left if key.startswith('backbone.')]
     meta = dict(checkpoint.get('meta') or {})
     meta.pop('cfg', None)  # the MPM run's config does not describe the converted model
