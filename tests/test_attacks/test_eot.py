@@ -72,5 +72,6 @@ def test_apgd_passes_eot_to_the_reference_code():
     assert attack.build(lambda x: x, torch.device('cpu')).eot_iter == 5 and attack.threat_model()['eot_iter'] == 5
     assert APGD(eps=4).build(lambda x: x, torch.device('cpu')).eot_iter == 1
     assert APGD(eps=4, eot_iter=2).threat_model()['eot_iter'] == 2 and 'eot_iter' not in APGD(eps=4).threat_model()
+    assert PGD(eps=4, eot_iter=2).threat_model()['eot_iter'] == 2
     with pytest.raises(ValueError, match='eot_iter >= 1'):
         PGD(eot_iter=0)
