@@ -249,3 +249,10 @@ def test_uncertainty_candidates_and_ratio_limits(monkeypatch):
     tiny_head(num_points=4, importance_ratio=0.5, oversample_ratio=1.0)  # no oversampling is allowed
     with pytest.raises(ValueError, match='oversample_ratio=0.5 >= 1'):
         tiny_head(num_points=4, importance_ratio=0.5, oversample_ratio=0.5)
+
+
+@pytest.mark.parametrize('bad', [0, 2.5, 0.5])
+def test_target_upsample_is_a_whole_number_from_1(bad):
+    with pytest.raises(ValueError, match=f'^target_upsample must be a whole number >= 1, got {bad}$'):
+        tiny_head(target_upsample=bad)
+    assert tiny_head(target_upsample=2.0).target_upsample == 2
