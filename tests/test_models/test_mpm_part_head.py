@@ -256,3 +256,12 @@ def test_target_upsample_is_a_whole_number_from_1(bad):
     with pytest.raises(ValueError, match=f'^target_upsample must be a whole number >= 1, got {bad}$'):
         tiny_head(target_upsample=bad)
     assert tiny_head(target_upsample=2.0).target_upsample == 2
+
+
+def test_accuracy_on_soft_targets_counts_each_cell_by_its_most_likely_part():
+    fine = torch.zeros(1, 3, 1, 3)
+    fine[0, 1] = 5.0  # predicts part 1 in each of the three cells
+    # target_upsample 2: each finest cell covers 2×2 mask pixels; its target is their part mix
+    mask = [[1, 1, 2, 2, IGNORE_INDEX, IGNORE_INDEX], [1, 2, IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX]]
+    losses = tiny_head(target_upsample=2).loss_by_feat([fine, torch.zeros(1, 3, 1, 1)], [sample(mask)])
+    assert losses['acc_part'].item() == 50.0  # cell 1 (mostly 1) right, cell 2 (part 2) wrong, cell 3 unlabelled
