@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmpart.attacks import to_pixel_space
+from mmpart.attacks import FreePerturbation, to_pixel_space
 from mmpart.utils import register_all_modules
 
 from .hand_set_classifier import (
@@ -131,6 +131,10 @@ def test_free_perturbation_under_autocast_a_loss_scale_and_a_non_finite_gradient
     torch.testing.assert_close(model.attack.delta, expected, atol=1e-7, rtol=0)
     with pytest.raises(TypeError, match='never moves in an evaluation'):
         model.attack.run(lambda x: x, inputs, torch.tensor(LABELS))
+    assert FreePerturbation(eps=4, step_size=2).threat_model() == dict(
+        attack='FreePerturbation', norm='linf', eps=4.0, eps_01=pytest.approx(4 / 255), eps_255=pytest.approx(4.0),
+        steps=1, step_size=2, random_start=False)
+    assert FreePerturbation(eps=8).step_size == 8  # the reference's fgsm_step = eps
 
 
 def free_at_runner(tmp_path: Path, work_dir: str, max_epochs: int, resume: bool = False) -> Runner:

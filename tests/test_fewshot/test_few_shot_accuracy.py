@@ -22,7 +22,11 @@ def test_metric_groups_settings_and_ignores_the_order_and_duplicates_of_records(
     records += [dict(setting='5way-5shot', episode=0, accuracy=90.0), dict(setting='5way-5shot', episode=1,
                                                                            accuracy=70.0)]
     # processes hand records back interleaved (and a padded copy may come twice)
-    metrics = metric.compute_metrics(records[::-1] + records[:1])
+    metric.process({}, [dict(r, episode=str(r['episode']), accuracy=int(r['accuracy']), extra='x')
+                        for r in records[::-1] + records[:1]])  # as the loop hands them: types normalised
+    assert metric.results[0] == dict(setting='5way-5shot', episode=1, accuracy=70.0)
+    assert type(metric.results[0]['episode']) is int and type(metric.results[0]['accuracy']) is float
+    metrics = metric.compute_metrics(metric.results)
     assert metrics['5way-1shot_accuracy'] == pytest.approx(70)
     assert metrics['5way-1shot_ci95'] == pytest.approx(1.96 * math.sqrt(500) / 2)
     assert metrics['5way-1shot_episodes'] == 4
