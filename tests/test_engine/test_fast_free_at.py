@@ -192,3 +192,17 @@ def test_the_attack_starts_afresh_from_load_from_or_another_number_of_processes(
     with pytest.warns(UserWarning, match='holds no state of the training attack: FreePerturbation starts afresh'):
         resumed.load_or_resume()
     assert resumed.model.attack.delta is None
+
+
+def test_the_carried_perturbation_grows_shrinks_restarts_and_stays_in_the_image():
+    attack = FreePerturbation(eps=4)
+    attack.delta = torch.full((2, 3, 2, 2), 0.25, dtype=torch.float64)  # e.g. as a checkpoint restored it
+    images = torch.full((3, 3, 2, 2), 0.5)
+    out = attack(None, images, None)
+    assert attack.delta.shape == (3, 3, 2, 2) and attack.delta.dtype == torch.float32  # grown with a zero row
+    torch.testing.assert_close(out, torch.cat([torch.full((2, 3, 2, 2), 0.75), torch.full((1, 3, 2, 2), 0.5)]))
+    assert torch.equal(attack(None, torch.ones(1, 3, 2, 2), None), torch.ones(1, 3, 2, 2))  # first row, clamped at 1
+    attack.delta.fill_(-0.25)
+    assert torch.equal(attack(None, torch.zeros(2, 3, 2, 2), None), torch.zeros(2, 3, 2, 2))  # clamped at 0
+    assert torch.equal(attack(None, torch.full((2, 3, 4, 4), 0.5), None), torch.full((2, 3, 4, 4), 0.5))
+    assert attack.delta.shape == (2, 3, 4, 4) and not attack.delta.any()  # another image size starts again
