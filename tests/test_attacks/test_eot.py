@@ -47,6 +47,9 @@ def test_gradients_are_averaged_over_passes():
     expected = sum(p * k for p, k in zip(p0, (1, 2, 3))) / 3 * torch.tensor([1.0, -2.0])
     torch.testing.assert_close(grad.flatten(), expected)
     assert len(calls) == 3 and torch.equal(logits, torch.tensor([[-3.0, 0.0]]))  # the last pass's logits
+    calls.clear()
+    loss_and_input_gradient(logits_fn, cross_entropy, x, torch.tensor([1]), eot_iter=2)
+    assert len(calls) == 2  # two passes are already an expectation
 
 
 def test_a_graph_that_does_not_reach_the_input_gives_a_zero_gradient():
