@@ -84,19 +84,29 @@ def free_at_by_hand(weights: dict, batches: list, replays: int, eps: float, step
     return dict(conv=conv, bias=bias, head=head, head_bias=head_bias), delta
 
 
-def test_free_at_against_a_hand_computation(tmp_path):
+FREE_EPS, FREE_STEP, FREE_REPLAYS, FREE_LR = 8, 3, 3, 0.05  # the free-AT runs of these tests
+
+
+def free_at_runner(tmp_path: Path, work_dir: str, max_epochs: int, resume: bool = False) -> Runner:
+    """Free AT of the hand-set classifier on the margin data, a checkpoint after every epoch."""
     register_all_modules()
-    data_root = make_margin_data(tmp_path / 'data')
-    cfg = hand_set_config(data_root)
-    eps, step, replays, lr = 8, 3, 3, 0.05
-    cfg.model.update(type='AdvImageClassifier', attack=dict(type='FreePerturbation', eps=eps, step_size=step))
+    cfg = hand_set_config(make_margin_data(tmp_path / 'data'))
+    cfg.model.update(type='AdvImageClassifier',
+                     attack=dict(type='FreePerturbation', eps=FREE_EPS, step_size=FREE_STEP))
     cfg.train_dataloader = dict(cfg.val_dataloader, batch_size=7, sampler=dict(type='DefaultSampler', shuffle=False))
-    cfg.train_cfg = dict(type='MinibatchReplayTrainLoop', replays=replays, max_epochs=1)
+    cfg.train_cfg = dict(type='MinibatchReplayTrainLoop', replays=FREE_REPLAYS, max_epochs=max_epochs)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=lr))
-    cfg.load_from = write_checkpoint(tmp_path / 'hand_set.pth')
-    cfg.work_dir = str(tmp_path / 'work_dir')
-    runner = Runner.from_cfg(cfg)
+    cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=FREE_LR))
+    cfg.default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1),
+                             training_attack_state=dict(type='TrainingAttackStateHook'))
+    cfg.load_from = None if resume else write_checkpoint(tmp_path / 'hand_set.pth')  # resume: the work dir's latest
+    cfg.resume = resume
+    cfg.work_dir = str(tmp_path / work_dir)
+    return Runner.from_cfg(cfg)
+
+
+def test_free_at_against_a_hand_computation(tmp_path):
+    runner = free_at_runner(tmp_path, 'work_dir', max_epochs=1)
     passes = []
     runner.model.backbone.register_forward_pre_hook(lambda m, args: passes.append(m.training))
     runner.train()
@@ -104,15 +114,15 @@ def test_free_at_against_a_hand_computation(tmp_path):
     # batches in file order: class 0's samples, then class 1's (one misclassified sample each)
     batches = [(torch.tensor([[THRESHOLD + (1 if label else -1) * d, 100, 180] for d in margins(label)],
                              dtype=torch.float64), [label] * 7) for label in (0, 1)]
-    weights, delta = free_at_by_hand(hand_set_state_dict(), batches, replays, eps, step, lr)
+    weights, delta = free_at_by_hand(hand_set_state_dict(), batches, FREE_REPLAYS, FREE_EPS, FREE_STEP, FREE_LR)
     state = runner.model.state_dict()
     for key, value in zip(('backbone.weight', 'backbone.bias', 'head.fc.weight', 'head.fc.bias'), weights.values()):
         torch.testing.assert_close(state[key].double().flatten(), value.flatten(), atol=1e-5, rtol=0)
     carried = runner.model.attack.delta  # pixel space [0, 1], uniform over each image
     torch.testing.assert_close(255 * carried.double().mean(dim=(2, 3)), delta, atol=1e-4, rtol=0)
-    assert (delta[:, 1:] != 0).any() and (delta[:, 0].abs() < eps).any()  # green and blue moved; not all at ±eps
+    assert (delta[:, 1:] != 0).any() and (delta[:, 0].abs() < FREE_EPS).any()  # green and blue moved; not all at ±eps
     # one iteration per batch, one training pass per replay and none for an attack: the perturbation is free
-    assert runner.iter == 2 and passes == [True] * 2 * replays
+    assert runner.iter == 2 and passes == [True] * 2 * FREE_REPLAYS
 
 
 def test_free_perturbation_under_autocast_a_loss_scale_and_a_non_finite_gradient():
@@ -135,23 +145,6 @@ def test_free_perturbation_under_autocast_a_loss_scale_and_a_non_finite_gradient
         attack='FreePerturbation', norm='linf', eps=4.0, eps_01=pytest.approx(4 / 255), eps_255=pytest.approx(4.0),
         steps=1, step_size=2, random_start=False)
     assert FreePerturbation(eps=8).step_size == 8  # the reference's fgsm_step = eps
-
-
-def free_at_runner(tmp_path: Path, work_dir: str, max_epochs: int, resume: bool = False) -> Runner:
-    """Free AT (m = 3) of the hand-set classifier on the margin data, a checkpoint after every epoch."""
-    register_all_modules()
-    cfg = hand_set_config(make_margin_data(tmp_path / 'data'))
-    cfg.model.update(type='AdvImageClassifier', attack=dict(type='FreePerturbation', eps=8, step_size=3))
-    cfg.train_dataloader = dict(cfg.val_dataloader, batch_size=7, sampler=dict(type='DefaultSampler', shuffle=False))
-    cfg.train_cfg = dict(type='MinibatchReplayTrainLoop', replays=3, max_epochs=max_epochs)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    cfg.optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05))
-    cfg.default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1),
-                             training_attack_state=dict(type='TrainingAttackStateHook'))
-    cfg.load_from = None if resume else write_checkpoint(tmp_path / 'hand_set.pth')  # resume: the work dir's latest
-    cfg.resume = resume
-    cfg.work_dir = str(tmp_path / work_dir)
-    return Runner.from_cfg(cfg)
 
 
 def test_a_resumed_free_at_run_continues_the_perturbation(tmp_path):
