@@ -65,10 +65,8 @@ def test_killed_and_resumed_equals_uninterrupted(setup, uninterrupted, monkeypat
     run = PGD.run
     monkeypatch.setattr(PGD, 'run', lambda self, fn, images, labels: attacked.append(len(images)) or run(
         self, fn, images, labels))
-    # INFO: the hand-set config logs warnings only. Its own logger name: within the second of another run in this
-    # process mmengine would hand back that run's logger (named by timestamp); the results' key ignores both
-    run_in_process(monkeypatch, config, ckpt, *ATTACK, 'log_level=INFO', 'experiment_name=resumed', '--work-dir',
-                   str(work_dir))
+    # INFO: the hand-set config logs warnings only (the results' key ignores the log level)
+    run_in_process(monkeypatch, config, ckpt, *ATTACK, 'log_level=INFO', '--work-dir', str(work_dir))
     assert attacked == [4, 2]  # the two batches the killed run had not done
     summary, per_sample = outputs(work_dir)
     assert summary == uninterrupted[0] and per_sample == uninterrupted[1]

@@ -134,7 +134,7 @@ def test_worst_case_over_an_attack_list(hand_set, monkeypatch, tmp_path):
     _, config, ckpt = hand_set
     run_in_process(monkeypatch, config, ckpt, '--attack', 'fgsm,pgd', '--eps', '4', '--steps', '3', '--step-size',
                    '2', '--attack-cfg', 'random_start=False', '--work-dir', str(tmp_path), '--cfg-options',
-                   'log_level=INFO', 'experiment_name=worst_case')  # own logger/visualizer: not a same-second run's
+                   'log_level=INFO')
     summary = json.loads(next(tmp_path.glob('*/robustness.json')).read_text())
     assert summary['attack'] == dict(type='MultiAttack', names=['fgsm', 'pgd'], individual=False, attacks=[
         dict(type='FGSM', eps=4.0), dict(type='PGD', eps=4.0, steps=3, step_size=2.0, random_start=False)])
