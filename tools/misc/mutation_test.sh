@@ -66,7 +66,7 @@ if [ "${MUTATION_RECHECK:-0}" = 1 ] && [ -d mutants ]; then
   # that only old tests reach would stay without tests
   rm -f mutants/mutmut-stats.json
   mapfile -t recheck < <("$mutmut" results --all true | awk -F': ' '/: (survived|no tests)$/ {gsub(/ /, "", $1); print $1}')
-  run_mutmut  # new mutants and changed code first (this also maps new tests to functions)
+  run_mutmut  # new mutants and changed code first (this maps every test to the functions it reaches)
   if [ ${#recheck[@]} -gt 0 ]; then
     echo "testing again ${#recheck[@]} mutants that survived or had no test"
     run_mutmut "${recheck[@]}"
