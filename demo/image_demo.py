@@ -18,6 +18,7 @@ from mmengine.visualization import Visualizer
 
 from mmpart.apis import attack_image, inference_model, inference_parts, init_model
 from mmpart.attacks import ATTACK_NAMES
+from mmpart.utils.entry_point import run_tool
 from mmpart.visualization import MIN_SIDE, PartLayer, adversarial_figure, part_figure, write_png
 
 
@@ -73,4 +74,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -19,7 +19,9 @@ from mmengine.dist import get_dist_info, init_dist
 from mmpart.datasets.part_id_table import PartIdTable
 from mmpart.pseudo_label import PartPseudoLabeler, build_test_pipeline, init_part_detector, read_annotated
 from mmpart.utils import register_all_modules
+from mmpart.utils.config_file import load_config
 from mmpart.utils.distributed import setup_cpu_distributed
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -60,7 +62,7 @@ def find_part_ids(args: argparse.Namespace, cfg: Config) -> str:
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     if args.launcher != 'none' and not setup_cpu_distributed(cfg, args.launcher):
@@ -81,4 +83,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -23,14 +23,16 @@ saved with mmengine's ``EMAHook`` hold the EMA weights in ``state_dict`` (the ra
 import argparse
 import os
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmpart.attacks import ATTACK_NAMES, attack_names
 from mmpart.engine.loops.test_config import configure_adversarial_test, use_test_set
 from mmpart.utils import register_all_modules
+from mmpart.utils.config_file import load_config
 from mmpart.utils.distributed import setup_cpu_distributed
+from mmpart.utils.entry_point import run_tool
 from mmpart.utils.run_config import add_common_args, apply_common_args
 
 
@@ -70,7 +72,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.test_set:
         use_test_set(cfg, args.test_set)
     cfg = apply_common_args(cfg, args)
@@ -94,4 +96,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -8,12 +8,13 @@ Examples::
 import argparse
 import os
 
-from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmpart.utils import register_all_modules
+from mmpart.utils.config_file import load_config
 from mmpart.utils.distributed import setup_cpu_distributed
+from mmpart.utils.entry_point import run_tool
 from mmpart.utils.run_config import add_common_args, apply_common_args, apply_train_args
 
 
@@ -34,7 +35,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     cfg = apply_train_args(apply_common_args(cfg, args), args)
     setup_cpu_distributed(cfg, args.launcher)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
@@ -42,4 +43,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -19,6 +19,7 @@ from mmengine.runner import load_checkpoint
 from mmpart.evaluation.tables import markdown_table
 from mmpart.registry import DATASETS, MODELS
 from mmpart.utils import atomic_write, atomic_write_json, atomic_write_text
+from mmpart.utils.config_file import load_config
 
 from .part_discovery import discover_class_parts
 
@@ -53,7 +54,7 @@ def discovery_dataset(cfg: Config, split: str, img_size: int):
 def load_backbone_model(config: str, checkpoint: str, stage: Optional[int] = None,
                         cfg_options: Optional[dict] = None) -> torch.nn.Module:
     """The classifier of ``config`` with ``checkpoint`` loaded, in eval mode; ``stage`` picks the backbone output."""
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.model.backbone['init_cfg'] = None
@@ -153,7 +154,7 @@ def part_discovery_report(models: Sequence[ModelSpec], out_dir: str, num_parts: 
         dataset_config: config whose dataset is used (default: the first model's).
         cfg_options: overrides of every config.
     """
-    data_cfg = Config.fromfile(dataset_config or models[0][1])
+    data_cfg = load_config(dataset_config or models[0][1])
     if cfg_options:
         data_cfg.merge_from_dict(cfg_options)
     dataset = discovery_dataset(data_cfg, split, img_size)

@@ -13,6 +13,7 @@ from mmpart.datasets.part_id_table import PartIdTable
 from mmpart.datasets.robustness.imagenet_meta import IMAGENET_WNIDS
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
+from mmpart.utils.config_file import load_config
 
 __all__ = ['init_model', 'class_display_names', 'display_class_names', 'object_names_of_config']
 
@@ -26,7 +27,7 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None, dev
     ``meta.dataset_meta``, empty without a checkpoint), so mmpretrain's inferencers accept it.
     """
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
+    cfg = load_config(config) if isinstance(config, str) else copy.deepcopy(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if cfg.model.get('data_preprocessor') is None and cfg.get('data_preprocessor') is not None:

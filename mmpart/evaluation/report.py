@@ -14,6 +14,7 @@ from mmpart.attacks import EVALUATION_KEEP, with_default_keep
 from mmpart.engine.loops.test_config import configure_adversarial_test, use_test_set
 from mmpart.registry import ATTACKS
 from mmpart.utils import atomic_write, atomic_write_json, atomic_write_text
+from mmpart.utils.config_file import load_config
 
 from .evaluation_key import evaluation_key
 from .masking_checks import TOLERANCE, Check, checks_table, effort_checks, failed, sweep_checks
@@ -30,7 +31,7 @@ def evaluation_config(config: str, checkpoint: str, work_dir: str, test_set: Opt
                       attack: Optional[dict] = None, cfg_options: Optional[dict] = None) -> Config:
     """The config ``tools/test.py CONFIG CKPT [--test-set SET]`` runs with ``attack`` as ``test_cfg.attack``.
     ``cfg_options`` change ``config`` before ``test_set`` replaces its test dataloader and evaluator."""
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if test_set:

@@ -18,11 +18,12 @@ from torch.utils.data import DataLoader, Dataset
 
 from mmpart.datasets.part_id_table import PartIdTable
 from mmpart.datasets.part_mask_io import write_part_mask
-from mmpart.utils.atomic_io import atomic_write_json, atomic_write_text
+from mmpart.utils.atomic_io import atomic_write_json, atomic_write_text, remove_stale_temps
+from mmpart.utils.config_file import load_config
 
 from .image_list import list_unlabeled
 from .painting import paint_parts, select_parts
-from .progress import BatchLog, check_run_settings, remove_stale_temps
+from .progress import BatchLog, check_run_settings
 
 __all__ = ['PartPseudoLabeler', 'build_test_pipeline', 'init_part_detector']
 
@@ -52,7 +53,7 @@ def init_part_detector(config: Union[str, Config], checkpoint: str, device: str 
     """mmdet's ``init_detector`` for an mmpart config (class names come from the checkpoint's meta)."""
     from mmdet.apis import init_detector
 
-    cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
+    cfg = load_config(config) if isinstance(config, str) else copy.deepcopy(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.model.backbone.init_cfg = None

@@ -2,11 +2,11 @@
 import json
 import os
 import os.path as osp
-from typing import Iterable, List
+from typing import List
 
 from mmpart.utils.atomic_io import atomic_write_json, atomic_write_text
 
-__all__ = ['BatchLog', 'check_run_settings', 'remove_stale_temps']
+__all__ = ['BatchLog', 'check_run_settings']
 
 
 class BatchLog:
@@ -68,14 +68,3 @@ def check_run_settings(path: str, settings: dict) -> None:
                              'resume with the same ones or use a new --out folder')
         return
     atomic_write_json(path, settings, indent=1)
-
-
-def remove_stale_temps(folder: str, targets: Iterable[str]) -> None:
-    """Delete temporary files that a killed ``atomic_write`` left for the files ``targets`` of ``folder``."""
-    if not osp.isdir(folder):
-        return
-    targets = set(targets)
-    for entry in os.scandir(folder):
-        name = entry.name
-        if name.startswith('.') and name.endswith('.tmp') and name[1:-len('.tmp')].rsplit('.', 1)[0] in targets:
-            os.unlink(entry.path)

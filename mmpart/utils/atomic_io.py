@@ -1,10 +1,11 @@
 """Write files so that a reader (or a killed run) never sees a half-written output."""
 import json
 import os
+import os.path as osp
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator, Union
+from typing import IO, Any, Iterable, Iterator, Union
 
 PathLike = Union[str, os.PathLike]
 
@@ -44,3 +45,14 @@ def atomic_write_text(path: PathLike, text: str) -> None:
 def atomic_write_json(path: PathLike, obj: Any, indent: Union[int, None] = None) -> None:
     """Atomically write ``obj`` as JSON (keys in insertion order, so reruns are byte-identical)."""
     atomic_write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False) + '\n')
+
+
+def remove_stale_temps(folder: str, targets: Iterable[str]) -> None:
+    """Delete temporary files that a killed ``atomic_write`` left for the files ``targets`` of ``folder``."""
+    if not osp.isdir(folder):
+        return
+    targets = set(targets)
+    for entry in os.scandir(folder):
+        name = entry.name
+        if name.startswith('.') and name.endswith('.tmp') and name[1:-len('.tmp')].rsplit('.', 1)[0] in targets:
+            os.unlink(entry.path)

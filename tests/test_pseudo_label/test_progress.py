@@ -7,7 +7,7 @@ import pytest
 from mmpart.datasets.part_id_table import PartIdTable
 from mmpart.pseudo_label import PartPseudoLabeler
 from mmpart.pseudo_label.image_list import list_unlabeled, read_annotated
-from mmpart.pseudo_label.progress import BatchLog, check_run_settings, remove_stale_temps
+from mmpart.pseudo_label.progress import BatchLog, check_run_settings
 
 
 def test_batch_log_drops_a_line_cut_by_a_kill(tmp_path):
@@ -30,13 +30,6 @@ def test_run_settings_must_match(tmp_path):
     check_run_settings(path, dict(score_thr=0.5, batch_size=2))
     with pytest.raises(ValueError, match=r'run.json.*score_thr'):
         check_run_settings(path, dict(score_thr=0.3, batch_size=2))
-
-
-def test_stale_temps_of_own_targets_only(tmp_path):
-    for name in ('.a.png.x1y2z3.tmp', '.b.png.q9w8e7.tmp', 'a.png'):
-        (tmp_path / name).write_bytes(b'')
-    remove_stale_temps(str(tmp_path), {'a.png'})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ['.b.png.q9w8e7.tmp', 'a.png']
 
 
 def test_unlabeled_images_skip_annotated_and_unknown_classes(tmp_path):

@@ -17,6 +17,7 @@ import os.path as osp
 
 from mmpart.analysis import curve_keys, load_run, plot_curves, summary_rows, summary_table, train_time
 from mmpart.utils import atomic_write_json
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -58,4 +59,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

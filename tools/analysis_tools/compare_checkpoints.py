@@ -18,6 +18,7 @@ from mmengine.config import DictAction
 
 from mmpart.evaluation.comparison import compare_checkpoints
 from mmpart.utils import register_all_modules
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -43,4 +44,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -29,6 +29,8 @@ from mmpart.attacks import ATTACK_NAMES
 from mmpart.engine.loops.test_config import configure_adversarial_test, use_test_set
 from mmpart.registry import DATASETS
 from mmpart.utils import atomic_write_json, register_all_modules
+from mmpart.utils.config_file import load_config
+from mmpart.utils.entry_point import run_tool
 from mmpart.utils.run_config import add_common_args, apply_common_args
 
 
@@ -75,7 +77,7 @@ def dataset_classes(cfg: Config):
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.test_set:
         use_test_set(cfg, args.test_set)
     os.makedirs(args.out_dir, exist_ok=True)
@@ -103,4 +105,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

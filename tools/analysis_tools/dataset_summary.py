@@ -6,12 +6,14 @@ Example::
 """
 import argparse
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
 
 from mmpart.datasets.dataset_summary import format_summary_table, summarize_part_dataset
 from mmpart.registry import DATASETS
 from mmpart.utils import atomic_write_json, register_all_modules
+from mmpart.utils.config_file import load_config
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -26,7 +28,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     register_all_modules(init_default_scope=False)
@@ -40,4 +42,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

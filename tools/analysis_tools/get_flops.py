@@ -14,11 +14,13 @@ backward passes of the deployed graph). The input size defaults to the crop of t
 import argparse
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 from mmpart.analysis import complexity_table, input_size_from_pipeline, model_complexity
 from mmpart.apis import init_model
 from mmpart.utils import atomic_write_json, atomic_write_text
+from mmpart.utils.config_file import load_config
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,7 +39,7 @@ def parse_args() -> argparse.Namespace:
 
 def complexity_of(config: str, args: argparse.Namespace) -> list:
     """The graphs of one config at ``--shape`` or its test pipeline's input size."""
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     if args.shape:
@@ -62,4 +64,4 @@ def main() -> None:
         print(f'written to {args.out} and {osp.splitext(args.out)[0]}.md')
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -16,6 +16,7 @@ from mmengine.config import DictAction
 
 from mmpart.analysis.part_discovery_report import part_discovery_report
 from mmpart.utils import register_all_modules
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -58,4 +59,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -27,6 +27,7 @@ from mmengine.config import DictAction
 
 from mmpart.evaluation.report import robustness_report
 from mmpart.utils import register_all_modules
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -65,4 +66,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

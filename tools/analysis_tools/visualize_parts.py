@@ -11,12 +11,14 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.registry import DefaultScope
 
 from mmpart.apis import init_model, object_names_of_config
 from mmpart.registry import DATASETS
 from mmpart.utils import register_all_modules
+from mmpart.utils.config_file import load_config
+from mmpart.utils.entry_point import run_tool
 from mmpart.visualization import MIN_SIDE, draw_parts, part_model_kind, predict_parts, readable_class_names
 
 
@@ -39,7 +41,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules()
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     model = init_model(cfg, args.checkpoint, device=args.device)
@@ -62,4 +64,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

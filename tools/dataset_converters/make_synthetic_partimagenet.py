@@ -9,6 +9,7 @@ import argparse
 import json
 
 from mmpart.datasets.converters.synthetic_partimagenet import LAYOUTS, make_synthetic_partimagenet
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -38,4 +39,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -8,6 +8,7 @@ import argparse
 import json
 
 from mmpart.datasets.converters.synthetic_pinpp import make_synthetic_pinpp
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -38,4 +39,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

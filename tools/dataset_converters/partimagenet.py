@@ -7,6 +7,7 @@ Example::
 import argparse
 
 from mmpart.datasets.converters.partimagenet_cleaner import REASONS, SPLITS, SUMMARY_FILE, clean_partimagenet
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,4 +37,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

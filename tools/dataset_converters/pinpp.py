@@ -9,6 +9,7 @@ import argparse
 
 from mmpart.datasets.converters.pinpp_converter import IMAGE_MODES, convert_pinpp, format_part_counts
 from mmpart.datasets.converters.pinpp_release import ReleaseFormatError
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,4 +49,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -17,6 +17,8 @@ from mmengine.config import Config
 
 from mmpart.models.utils import mpm_to_cls_checkpoint
 from mmpart.utils import atomic_write, register_all_modules, safe_load_checkpoint
+from mmpart.utils.config_file import load_config
+from mmpart.utils.entry_point import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -30,7 +32,7 @@ def parse_args() -> argparse.Namespace:
 
 def mpm_config(args: argparse.Namespace, checkpoint: dict) -> Config:
     if args.config:
-        return Config.fromfile(args.config)
+        return load_config(args.config)
     text = (checkpoint.get('meta') or {}).get('cfg')
     if not text:
         raise SystemExit(f'{args.src}: the checkpoint holds no config (meta.cfg): pass the MPM config with --config')
@@ -49,4 +51,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

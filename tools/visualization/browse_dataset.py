@@ -12,7 +12,7 @@ Examples::
 import argparse
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.registry import DefaultScope
 from mmengine.utils import ProgressBar
 from mmengine.visualization import Visualizer
@@ -20,6 +20,8 @@ from mmengine.visualization import Visualizer
 from mmpart.apis import object_names_of_config
 from mmpart.registry import DATASETS
 from mmpart.utils import register_all_modules
+from mmpart.utils.config_file import load_config
+from mmpart.utils.entry_point import run_tool
 from mmpart.visualization import MIN_SIDE, sample_figure, write_png
 
 
@@ -43,7 +45,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules()
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     with DefaultScope.overwrite_default_scope('mmpart'):
@@ -66,4 +68,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

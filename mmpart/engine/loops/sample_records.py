@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.logging import print_log
 
 from mmpart.utils import atomic_write_json
+from mmpart.utils.atomic_io import remove_stale_temps
 
 
 class SampleRecords:
@@ -28,6 +29,8 @@ class SampleRecords:
     def __init__(self, directory: Optional[str], key: Optional[dict] = None, rank: int = 0) -> None:
         self.directory, self.key = directory, key
         self.path = None if directory is None else osp.join(directory, f'rank{rank}.json')
+        if directory is not None:  # what a run killed while saving left beside this process's file
+            remove_stale_temps(directory, {f'rank{rank}.json'})
         self.mine: List[dict] = []
         self.done: Dict[int, dict] = self._load() if directory else {}
 

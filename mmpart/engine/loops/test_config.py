@@ -4,6 +4,7 @@ from typing import Any, Dict, List, Optional, Union
 from mmengine.config import Config
 
 from mmpart.attacks import attack_config
+from mmpart.utils.config_file import load_config
 
 EvaluatorCfg = Union[dict, List[dict]]
 
@@ -14,7 +15,7 @@ TEST_SET_KEYS = ('test_dataloader', 'test_evaluator', 'test_cfg')
 def use_test_set(cfg: Config, test_set: str) -> None:
     """Replace the test dataloader and evaluator (and ``test_cfg`` if it has one) of ``cfg`` by those of the
     config file ``test_set`` (e.g. ``configs/_base_/datasets/imagenet_c.py``); the model stays."""
-    test_cfg = Config.fromfile(test_set)
+    test_cfg = load_config(test_set)
     missing = [k for k in TEST_SET_KEYS[:2] if k not in test_cfg]
     if missing:
         raise ValueError(f'{test_set}: a test-set config needs {missing}')

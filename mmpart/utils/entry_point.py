@@ -1,0 +1,47 @@
+"""How every tool runs its ``main``: a missing config in one line, and a process group that ends cleanly.
+
+A process group left alive at interpreter exit is torn down in the wrong order: gloo's threads are destroyed while
+still joinable and the process aborts (``terminate called without an active exception``, exit code -6) after a run
+that succeeded, so ``torchrun`` and ``tools/dist_*.sh`` report a failure. Ending the group before the interpreter
+exits, on success, on an exception and on Ctrl-C alike, fixes that; the exit status is then the run's own.
+"""
+import sys
+from typing import Any, Callable
+
+import torch.distributed as dist
+import torch.distributed.distributed_c10d as c10d
+from torch.distributed.elastic.multiprocessing.errors import record
+
+from .config_file import ConfigFileNotFoundError
+
+
+def end_process_group(failed: bool = False) -> None:
+    """End the default process group if one is initialised; every rank calls it once, at its end.
+
+    After a failure, NCCL groups are aborted rather than destroyed: since torch 2.6 ``destroy_process_group``
+    flushes pending NCCL collectives, which hangs when another rank will never join them (torch PR 141510),
+    while torchrun waits for this process to exit before it stops the others. gloo's destroy is local.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if failed and 'nccl' in str(dist.get_backend()) and hasattr(c10d, '_abort_process_group'):
+        c10d._abort_process_group()
+    else:
+        dist.destroy_process_group()
+
+
+def run_tool(main: Callable[[], Any]) -> None:
+    """Run a tool's ``main()`` and end its process group; a missing config exits with status 2 and one line.
+
+    Under torchrun the failing rank's error is recorded (torch's ``record``), so torchrun's summary of a failed run
+    shows that rank's exception instead of "To enable traceback see ...".
+    """
+    failed = True
+    try:
+        record(main)()
+        failed = False
+    except ConfigFileNotFoundError as error:
+        print(f'error: {error}', file=sys.stderr)
+        raise SystemExit(2) from None
+    finally:
+        end_process_group(failed)

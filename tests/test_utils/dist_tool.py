@@ -1,0 +1,23 @@
+"""A minimal tool for torchrun in tests: two ranks join a gloo group and all-reduce; ``raise`` makes rank 1 fail
+while rank 0 waits for it in a barrier. Usage: ``tools/misc/torchrun.sh tests/test_utils/dist_tool.py 2 MODE``."""
+import sys
+
+import torch
+import torch.distributed as dist
+
+from mmpart.utils.entry_point import run_tool
+
+
+def main() -> None:
+    mode = sys.argv[1]  # torchrun.sh appends --launcher pytorch
+    dist.init_process_group('gloo')
+    total = torch.ones(1)
+    dist.all_reduce(total)
+    if mode == 'raise' and dist.get_rank() == 1:
+        raise ValueError('rank 1 cannot go on')
+    dist.barrier()
+    print(f'rank {dist.get_rank()} of {int(total.item())} done', flush=True)
+
+
+if __name__ == '__main__':
+    run_tool(main)
