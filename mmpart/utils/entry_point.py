@@ -4,7 +4,13 @@ A process group left alive at interpreter exit is torn down in the wrong order: 
 still joinable and the process aborts (``terminate called without an active exception``, exit code -6) after a run
 that succeeded, so ``torchrun`` and ``tools/dist_*.sh`` report a failure. Ending the group before the interpreter
 exits, on success, on an exception and on Ctrl-C alike, fixes that; the exit status is then the run's own.
+
+torchrun starts each rank in a session of its own, so a torchrun killed with SIGKILL (or dying) leaves its ranks
+running as orphans; under torchrun every rank asks the kernel for a SIGTERM when torchrun dies.
 """
+import ctypes
+import os
+import signal
 import sys
 from typing import Any, Callable
 
@@ -30,12 +36,23 @@ def end_process_group(failed: bool = False) -> None:
         dist.destroy_process_group()
 
 
+def stop_with_torchrun() -> None:
+    """Under torchrun (Linux), have this rank sent SIGTERM when its launcher dies (``PR_SET_PDEATHSIG``)."""
+    if 'TORCHELASTIC_RUN_ID' not in os.environ or not sys.platform.startswith('linux'):
+        return
+    launcher = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != launcher:  # it died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def run_tool(main: Callable[[], Any]) -> None:
     """Run a tool's ``main()`` and end its process group; a missing config exits with status 2 and one line.
 
     Under torchrun the failing rank's error is recorded (torch's ``record``), so torchrun's summary of a failed run
     shows that rank's exception instead of "To enable traceback see ...".
     """
+    stop_with_torchrun()
     failed = True
     try:
         record(main)()

@@ -1,6 +1,9 @@
 """A minimal tool for torchrun in tests: two ranks join a gloo group and all-reduce; ``raise`` makes rank 1 fail
-while rank 0 waits for it in a barrier. Usage: ``tools/misc/torchrun.sh tests/test_utils/dist_tool.py 2 MODE``."""
+while rank 0 waits for it in a barrier, ``hang`` prints each rank's pid and sleeps.
+Usage: ``tools/misc/torchrun.sh tests/test_utils/dist_tool.py 2 MODE``."""
+import os
 import sys
+import time
 
 import torch
 import torch.distributed as dist
@@ -13,6 +16,9 @@ def main() -> None:
     dist.init_process_group('gloo')
     total = torch.ones(1)
     dist.all_reduce(total)
+    if mode == 'hang':
+        print(f'pid {os.getpid()}', flush=True)
+        time.sleep(300)
     if mode == 'raise' and dist.get_rank() == 1:
         raise ValueError('rank 1 cannot go on')
     dist.barrier()

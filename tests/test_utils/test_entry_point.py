@@ -4,6 +4,7 @@ import ast
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -60,11 +61,39 @@ def test_after_a_failure_nccl_groups_are_aborted_not_flushed(monkeypatch):
     assert calls == ['abort', 'destroy', 'abort', 'destroy']
 
 
+def torchrun_env() -> dict:
+    return dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='')
+
+
 def torchrun(script: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()), OMP_NUM_THREADS='1',
-               CUDA_VISIBLE_DEVICES='')
-    return subprocess.run(['bash', 'tools/misc/torchrun.sh', script, '2', *args], cwd=REPO, env=env,
+    return subprocess.run(['bash', 'tools/misc/torchrun.sh', script, '2', *args], cwd=REPO, env=torchrun_env(),
                           capture_output=True, text=True, timeout=300)
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (an exited orphan may stay a zombie until init reaps it)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='PR_SET_PDEATHSIG is Linux only')
+def test_ranks_do_not_outlive_a_killed_torchrun():
+    # torchrun.sh execs torchrun, whose ranks run in sessions of their own: SIGKILL to torchrun used to orphan them
+    proc = subprocess.Popen(['bash', 'tools/misc/torchrun.sh', 'tests/test_utils/dist_tool.py', '2', 'hang'], cwd=REPO,
+                            env=torchrun_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        pids = [int(proc.stdout.readline().split()[1]) for _ in range(2)]
+        assert all(running(pid) for pid in pids)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 30
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(running(pid) for pid in pids)
 
 
 def test_a_two_process_run_exits_with_status_0():
