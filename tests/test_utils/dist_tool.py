@@ -1,5 +1,6 @@
 """A minimal tool for torchrun in tests: two ranks join a gloo group and all-reduce; ``raise`` makes rank 1 fail
-while rank 0 waits for it in a barrier, ``hang`` prints each rank's pid and sleeps.
+while rank 0 waits for it in a barrier, ``hang`` starts a data loader with a persistent worker, prints the pids of
+the rank and of its worker, and sleeps.
 Usage: ``tools/misc/torchrun.sh tests/test_utils/dist_tool.py 2 MODE``."""
 import os
 import sys
@@ -7,8 +8,13 @@ import time
 
 import torch
 import torch.distributed as dist
+from torch.utils.data import DataLoader
 
 from mmpart.utils.entry_point import run_tool
+
+
+def print_worker_pid(worker_id: int) -> None:
+    print(f'pid {os.getpid()}', flush=True)
 
 
 def main() -> None:
@@ -17,6 +23,8 @@ def main() -> None:
     total = torch.ones(1)
     dist.all_reduce(total)
     if mode == 'hang':
+        loader = DataLoader(range(4), num_workers=1, persistent_workers=True, worker_init_fn=print_worker_pid)
+        next(iter(loader))
         print(f'pid {os.getpid()}', flush=True)
         time.sleep(300)
     if mode == 'raise' and dist.get_rank() == 1:

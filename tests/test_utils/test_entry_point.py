@@ -81,11 +81,12 @@ def running(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='PR_SET_PDEATHSIG is Linux only')
 def test_ranks_do_not_outlive_a_killed_torchrun():
-    # torchrun.sh execs torchrun, whose ranks run in sessions of their own: SIGKILL to torchrun used to orphan them
+    # torchrun.sh execs torchrun, whose ranks run in sessions of their own: SIGKILL to torchrun used to orphan them;
+    # their data loader workers (persistent) go with them
     proc = subprocess.Popen(['bash', 'tools/misc/torchrun.sh', 'tests/test_utils/dist_tool.py', '2', 'hang'], cwd=REPO,
                             env=torchrun_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        pids = [int(proc.stdout.readline().split()[1]) for _ in range(2)]
+        pids = [int(proc.stdout.readline().split()[1]) for _ in range(4)]  # 2 ranks, 2 loader workers
         assert all(running(pid) for pid in pids)
     finally:
         proc.kill()
