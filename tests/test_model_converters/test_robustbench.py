@@ -17,8 +17,17 @@ from mmpart.models.utils.checkpoint_conversion import ForeignCheckpointError, ta
 from mmpart.models.utils.checkpoint_layouts import ARCHITECTURES
 from mmpart.models.utils.robustbench_zoo import IMAGENET_MEAN, IMAGENET_STD, ROBUSTBENCH_MODELS
 
-from .helpers import (REPO, assert_logits_close, build_config_model, images, import_robustbench_zoo, mmpart_logits,
-                      no_initialisers, randomise, run_converter)
+from .helpers import (
+    REPO,
+    assert_logits_close,
+    build_config_model,
+    images,
+    import_robustbench_zoo,
+    mmpart_logits,
+    no_initialisers,
+    randomise,
+    run_converter,
+)
 
 
 @pytest.fixture(scope='module')
@@ -56,7 +65,7 @@ def test_every_entry_is_listed_with_robustbench_architecture_and_preprocessing(z
         assert {k: v.shape for k, v in model.model.state_dict().items()} == {k: v.shape for k, v in expected.items()}
         # the entry's config builds the architecture the converter fills
         if entry.arch not in targets:
-            targets[entry.arch] = {k: v.shape for k, v in target_state_dict(ARCHITECTURES[entry.arch][1]).items()}
+            targets[entry.arch] = {k: v.shape for k, v in target_state_dict(ARCHITECTURES[entry.arch][0]).items()}
         built = build_config_model(entry.config).state_dict()
         assert {k: v.shape for k, v in built.items() if not k.startswith('data_preprocessor.')} == targets[entry.arch]
 
@@ -89,7 +98,8 @@ def test_converted_logits_equal_robustbench(zoo, name, layout, tmp_path, capsys)
     entry = ROBUSTBENCH_MODELS[name]
     assert f'config: {entry.config}' in out and f'mapped {len(inner)} tensors' in out
     if layout == 'robustness library':
-        assert 'left behind 2 (input normalisation' in out and f'left behind {len(inner)} (the robustness library' in out
+        assert 'left behind 2 (input normalisation' in out
+        assert f'left behind {len(inner)} (the robustness library' in out
 
     model = build_config_model(entry.config)
     load_checkpoint(model, str(tmp_path / 'dst.pth'), strict=True)
@@ -101,15 +111,16 @@ def test_converted_logits_equal_robustbench(zoo, name, layout, tmp_path, capsys)
 
 def test_foreign_checkpoints_are_refused(zoo, tmp_path):
     # a ResNet-18 checkpoint given as Salman2020Do_R50, and a model trained with another normalisation
+    out = tmp_path / 'out.pth'
     torch.save(torchvision.models.resnet18().state_dict(), tmp_path / 'r18.pt')
     with pytest.raises(ForeignCheckpointError, match=r'r18\.pt: not a RobustBench .* resnet50 \(Salman2020Do_R50\)'):
-        run_converter('robustbench_to_mmpart', [tmp_path / 'r18.pt', tmp_path / 'out.pth', '--model', 'Salman2020Do_R50'])
+        run_converter('robustbench_to_mmpart', [tmp_path / 'r18.pt', out, '--model', 'Salman2020Do_R50'])
     other = robustness_library_file(torchvision.models.resnet18().state_dict())
     other['model']['module.normalizer.new_std'] = torch.full((3, 1, 1), 0.5)
     torch.save(other, tmp_path / 'other.pt')
     with pytest.raises(ForeignCheckpointError, match=r'other\.pt: normalizer\.new_std = \[0\.5, 0\.5, 0\.5\]'):
-        run_converter('robustbench_to_mmpart', [tmp_path / 'other.pt', tmp_path / 'out.pth', '--model', 'Salman2020Do_R18'])
-    assert not (tmp_path / 'out.pth').exists()
+        run_converter('robustbench_to_mmpart', [tmp_path / 'other.pt', out, '--model', 'Salman2020Do_R18'])
+    assert not out.exists() and not list(tmp_path.glob('.out.pth*'))  # nothing written, no temporary left
 
 
 @pytest.fixture(scope='module')

@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     entry = ROBUSTBENCH_MODELS[args.model]
     state = robustbench_state_dict(load_source_checkpoint(args.src), args.src)
-    _, model_cfg = ARCHITECTURES[entry.arch]
+    model_cfg, _ = ARCHITECTURES[entry.arch]
     conversion = convert_state_dict(state, ROBUSTBENCH_RESNET, target_state_dict(model_cfg), args.src,
                                     f'{entry.arch} ({args.model})')
     save_converted(args.dst, conversion.state_dict,

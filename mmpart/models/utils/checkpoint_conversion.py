@@ -17,8 +17,8 @@ from mmpart.utils.checkpoint_match import describe_mismatch, state_dict_mismatch
 from mmpart.utils.checkpoint_safety import safe_load_checkpoint
 
 __all__ = [
-    'ForeignCheckpointError', 'KeyMap', 'Conversion', 'convert_state_dict', 'load_source_checkpoint',
-    'unwrap_state_dict', 'save_converted', 'target_state_dict'
+    'ForeignCheckpointError', 'KeyMap', 'Conversion', 'convert_file', 'convert_state_dict', 'converter_parser',
+    'load_source_checkpoint', 'unwrap_state_dict', 'save_converted', 'target_state_dict'
 ]
 
 #: (regular expression a whole key must match, replacement with ``\1``-style groups)
@@ -147,10 +147,12 @@ def load_source_checkpoint(path: str, allowed_globals: Sequence[type] = ()) -> d
 
 
 def unwrap_state_dict(checkpoint: Mapping, path: str, containers: Sequence[str] = ('state_dict', 'model'),
-                      prefixes: Sequence[str] = ('module.', )) -> 'OrderedDict[str, torch.Tensor]':
+                      prefixes: Sequence[str] = ('module.', )) -> Tuple['OrderedDict[str, torch.Tensor]', str]:
     """The tensors of a checkpoint: the first of ``containers`` it has (else the checkpoint itself), with each
-    of ``prefixes`` (DataParallel's ``module.``, ...) removed in turn from the keys that start with it."""
-    state = next((checkpoint[name] for name in containers if isinstance(checkpoint.get(name), Mapping)), checkpoint)
+    of ``prefixes`` (DataParallel's ``module.``, ...) removed in turn from the keys that start with it; and where
+    they were (``"checkpoint['state_dict']"`` or ``'the whole file'``)."""
+    container = next((name for name in containers if isinstance(checkpoint.get(name), Mapping)), None)
+    state = checkpoint if container is None else checkpoint[container]
     tensors = OrderedDict()
     for key, value in state.items():
         if not torch.is_tensor(value):
@@ -160,7 +162,7 @@ def unwrap_state_dict(checkpoint: Mapping, path: str, containers: Sequence[str] 
             if key.startswith(prefix):
                 key = key[len(prefix):]
         tensors[key] = value
-    return tensors
+    return tensors, 'the whole file' if container is None else f'checkpoint[{container!r}]'
 
 
 def target_state_dict(model_cfg: dict) -> 'OrderedDict[str, torch.Tensor]':
@@ -178,6 +180,17 @@ def save_converted(path: str, state_dict: Mapping[str, torch.Tensor], meta: dict
     """Write ``dict(state_dict=..., meta=...)`` (what mmengine's ``load_checkpoint`` reads) atomically."""
     with atomic_write(path) as f:
         torch.save(dict(state_dict=OrderedDict(state_dict), meta=meta), f)
+
+
+def convert_file(src: str, dst: str, key_map: KeyMap, model_cfg: dict, target_name: str,
+                 containers: Sequence[str] = ('state_dict', 'model'), allowed_globals: Sequence[type] = ()) -> str:
+    """Load ``src`` safely, convert its state dict (from the first of ``containers`` it has) to the model of
+    ``model_cfg`` and write it to ``dst``; returns the report to print."""
+    state, where = unwrap_state_dict(load_source_checkpoint(src, allowed_globals), src, containers)
+    conversion = convert_state_dict(state, key_map, target_state_dict(model_cfg), src, target_name)
+    meta = dict(converted_from=key_map.source, source=src, architecture=target_name)
+    save_converted(dst, conversion.state_dict, meta)
+    return f'{dst}: {target_name} from {where} of {src}\n{conversion.summary()}'
 
 
 def converter_parser(description: str) -> argparse.ArgumentParser:

@@ -8,9 +8,8 @@ import torch
 
 from .checkpoint_conversion import KeyMap
 
-__all__ = [
-    'ARCHITECTURES', 'KEY_MAPS', 'PINPP_MPM', 'PINPP_TWO_STAGE_KEY', 'RESNET', 'classifier_cfg'
-]
+__all__ = ['ARCHITECTURES', 'PINPP_MPM', 'PINPP_MPM_NOTES', 'PINPP_TWO_STAGE_KEY', 'RESNET', 'SOURCE_ARCHITECTURES',
+           'classifier_cfg']
 
 # --- ResNet: torchvision, timm, RobustBench's wrapped torchvision models and the PIN++ authors' plain timm model
 # share the keys (conv1, bn1, layer1-4 with downsample.0/1, fc); mmpretrain's ResNet has the same names.
@@ -116,29 +115,50 @@ PINPP_MPM = KeyMap('PIN++ authors\' MPM (model/partmodel.py)', rules=[
     *[(rf'up_layer{i}\.1\.conv1\.weight', rf'part_head.up_layers.{j}.1.weight') for i, j in _UP.items()],
     *[(rf'up_layer{i}\.1\.pointwise\.weight', rf'part_head.up_layers.{j}.2.weight') for i, j in _UP.items()],
 ])
-#: a key only the authors' two-stage part model (``TwostagePartModel``) has
-PINPP_TWO_STAGE_KEY = 'pooling_feature_extractor'
+#: what of the authors' MPM mmpart has in another form (no tensors are involved: printed by the converter)
+PINPP_MPM_NOTES = (
+    'classifer.0-1 (AdaptiveAvgPool2d, Flatten): the GlobalAveragePooling neck; classifer.2 is head.fc',
+    'SeparableConv2d (conv1 depthwise, pointwise) inside segmenter_head*/up_layer*: the last two layers of '
+    'MPMPartHead\'s separable convs (activation, depthwise, pointwise), same tensors',
+    'their forward computes the cp1-cp3 projections at inference too; MPMClassifier runs no bypass layer when '
+    'predicting (same logits)',
+    'training options --level 1/2 (fewer supervised scales) and --down False (no top-down path) are not in the '
+    'checkpoint: MPMPartHead computes level 3 with the top-down path; a level-1/2 checkpoint converts, but its '
+    'unsupervised scales were never trained',
+)
+#: a tensor only the authors' two-stage part model (``TwostagePartModel``: BN + separable conv on stage 4, then a
+#: classifier on the part maps) has; it is another design than mmpart's TwoStagePartClassifier and is not converted
+PINPP_TWO_STAGE_KEY = 'segmenter_head.2.pointwise.weight'
 
-#: source layout name -> key table
-KEY_MAPS: Dict[str, Dict[str, KeyMap]] = {
-    'torchvision': dict(resnet=RESNET, convnext=TORCHVISION_CONVNEXT, swin=TORCHVISION_SWIN),
-    'timm': dict(resnet=RESNET, convnext=TIMM_CONVNEXT, swin=TIMM_SWIN),
+#: per source library: its architecture name -> (mmpart architecture, key table)
+SOURCE_ARCHITECTURES: Dict[str, Dict[str, Tuple[str, KeyMap]]] = {
+    'torchvision': dict(resnet18=('resnet18', RESNET), resnet50=('resnet50', RESNET),
+                        wide_resnet50_2=('wide_resnet50_2', RESNET),
+                        convnext_tiny=('convnext_tiny', TORCHVISION_CONVNEXT), swin_t=('swin_tiny', TORCHVISION_SWIN)),
+    'timm': dict(resnet18=('resnet18', RESNET), resnet50=('resnet50', RESNET),
+                 wide_resnet50_2=('wide_resnet50_2', RESNET), convnext_tiny=('convnext_tiny', TIMM_CONVNEXT),
+                 swin_tiny_patch4_window7_224=('swin_tiny', TIMM_SWIN)),
 }
 
 
-def classifier_cfg(backbone: dict, in_channels: int, num_classes: int = 1000) -> dict:
-    """mmpretrain's ImageClassifier: backbone, global average pooling, linear head."""
-    return dict(type='ImageClassifier', backbone=backbone, neck=dict(type='GlobalAveragePooling'),
+def classifier_cfg(backbone: dict, in_channels: int, pool: bool = True, num_classes: int = 1000) -> dict:
+    """mmpretrain's ImageClassifier: backbone, global average pooling (unless the backbone pools), linear head."""
+    neck = dict(type='GlobalAveragePooling') if pool else None
+    return dict(type='ImageClassifier', backbone=backbone, neck=neck,
                 head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=in_channels))
 
 
-#: architecture name (torchvision's / timm's) -> (family of its key table, mmpretrain model)
-ARCHITECTURES: Dict[str, Tuple[str, dict]] = {
-    'resnet18': ('resnet', classifier_cfg(dict(type='ResNet', depth=18), 512)),
-    'resnet50': ('resnet', classifier_cfg(dict(type='ResNet', depth=50), 2048)),
+#: mmpart architecture -> (mmpretrain classifier, configs whose backbone starts from it)
+ARCHITECTURES: Dict[str, Tuple[dict, str]] = {
+    'resnet18': (classifier_cfg(dict(type='ResNet', depth=18), 512), 'mmpretrain ResNet-18 configs'),
+    'resnet50': (classifier_cfg(dict(type='ResNet', depth=50), 2048),
+                 'configs/mpm/mpm_r50_init.py, configs/baseline/baseline_r50.py (ResNetAct: same keys, GELU)'),
     # torchvision's wide_resnet50_2 (width_per_group 128) is mmpretrain's ResNet with 128 base channels, expansion 2
-    'wide_resnet50_2': ('resnet', classifier_cfg(
-        dict(type='ResNet', depth=50, base_channels=128, expansion=2), 2048)),
-    'convnext_tiny': ('convnext', classifier_cfg(dict(type='ConvNeXt', arch='tiny'), 768)),
-    'swin_tiny': ('swin', classifier_cfg(dict(type='SwinTransformer', arch='tiny', img_size=224), 768)),
+    'wide_resnet50_2': (classifier_cfg(dict(type='ResNet', depth=50, base_channels=128, expansion=2), 2048),
+                        'WRN-50-2 configs (mmpretrain::wrn/, configs/robustbench/robustbench_salman2020do-50-2.py)'),
+    # the original ConvNeXt pools before its last norm (gap_before_final_norm, mmpretrain's default: no neck)
+    'convnext_tiny': (classifier_cfg(dict(type='ConvNeXt', arch='tiny'), 768, pool=False),
+                      'configs/mpm/mpm_convnext-t_init.py, configs/baseline/baseline_convnext-t.py'),
+    'swin_tiny': (classifier_cfg(dict(type='SwinTransformer', arch='tiny', img_size=224), 768),
+                  'configs/mpm/mpm_swin-t_init.py, configs/baseline/baseline_swin-t.py'),
 }

@@ -72,6 +72,6 @@ def robustbench_state_dict(checkpoint: Mapping, path: str) -> Dict[str, torch.Te
     """The model tensors of a RobustBench ImageNet file, keyed as torchvision's model, as ``load_model`` reads it:
     ``checkpoint['state_dict']`` if present (``['model']`` for the robustness library's), else the checkpoint;
     ``module.`` then ``model.`` prefixes removed; normalisation tensors checked against RobustBench's."""
-    state = unwrap_state_dict(checkpoint, path, containers=('state_dict', 'model'), prefixes=('module.', 'model.'))
+    state, _ = unwrap_state_dict(checkpoint, path, containers=('state_dict', 'model'), prefixes=('module.', 'model.'))
     _check_normalisation(state, path)
     return state
