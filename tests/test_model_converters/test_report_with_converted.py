@@ -29,7 +29,8 @@ def test_converted_robustbench_model_beside_an_mpm(synthetic_pinpp, tmp_path):
     # both models on the same images (the synthetic val set, labels in wnid order): the whole test dataloader of each
     # config is replaced (_delete_), since the two configs' datasets are of different types
     same_images = {'test_dataloader': dict(
-        _delete_=True, batch_size=4, num_workers=0, persistent_workers=False, sampler=dict(type='DefaultSampler', shuffle=False),
+        _delete_=True, batch_size=4, num_workers=0, persistent_workers=False,
+        sampler=dict(type='DefaultSampler', shuffle=False),
         dataset=dict(type='WnidFolderDataset', data_root=str(synthetic_pinpp / 'imagenet' / 'val'), ann_file='',
                      classes=wnids, pipeline=[dict(type='LoadImageFromFile'), dict(type='PackInputs')]))}
     models = [('Salman2020Do_R18', 'configs/robustbench/robustbench_salman2020do-r18.py', str(tmp_path / 'rb.pth')),
