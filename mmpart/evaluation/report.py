@@ -1,5 +1,6 @@
 """Robustness report: run (or collect) clean, PGD-ε sweep, AutoAttack and distribution-shift evaluations of
 checkpoints, check them for gradient masking, then write a markdown report, JSON and an accuracy-vs-ε plot."""
+import copy
 import json
 import logging
 import os.path as osp
@@ -32,8 +33,8 @@ def evaluation_config(config: str, checkpoint: str, work_dir: str, test_set: Opt
     """The config ``tools/test.py CONFIG CKPT [--test-set SET]`` runs with ``attack`` as ``test_cfg.attack``.
     ``cfg_options`` change ``config`` before ``test_set`` replaces its test dataloader and evaluator."""
     cfg = load_config(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    if cfg_options:  # a copy: mmengine's merge pops `_delete_` from the dicts it is given, and the next model needs it
+        cfg.merge_from_dict(copy.deepcopy(cfg_options))
     if test_set:
         use_test_set(cfg, test_set)
     if attack:

@@ -41,6 +41,8 @@ pip_install -q -r "$here/requirements/mminstall.txt" -r "$here/requirements/runt
   -r "$here/requirements/optional.txt" -r "$here/requirements/tests.txt"
 # test oracle only: torchattacks 3.5.1 pins an old requests, its real needs are already installed
 pip_install -q --no-deps torchattacks==3.5.1
+# converter test oracles (requirements/tests.txt): their download and evaluation requirements are not needed
+pip_install -q --no-deps timm==1.0.9 robustbench==1.1.1 geotorch==0.4.0 torchdiffeq==0.2.5
 echo "[install] mmpart (editable)"
 pip_install -q --no-deps --no-build-isolation -e "$here"
 

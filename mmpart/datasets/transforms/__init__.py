@@ -4,6 +4,7 @@ from .formatting import PackPartInputs
 from .joint_geometry import JointRandomResizedCrop, JointResizeEdge
 from .loading import LoadPartMask
 from .object_mask import PartMaskToObjectMask
+from .padded_center_crop import PaddedCenterCrop
 
 __all__ = ['LoadPartMask', 'JointRandomResizedCrop', 'JointResizeEdge', 'PackPartInputs', 'LoadPartMaskFromAnnotations',
-           'PartMaskToObjectMask', 'rasterize_part_annotations']
+           'PartMaskToObjectMask', 'PaddedCenterCrop', 'rasterize_part_annotations']
