@@ -2,6 +2,7 @@
 run's own exit status), and a missing config is one line naming it."""
 import ast
 import os
+import re
 import subprocess
 import sys
 import time
@@ -106,12 +107,14 @@ def test_a_two_process_run_exits_with_status_0():
 
 
 def test_a_rank_that_raises_gives_its_error_and_status_not_an_abort():
-    # rank 0 waits in a barrier for rank 1, which raises: torchrun reports rank 1's error and stops rank 0
+    # rank 0 waits in a barrier for rank 1, which raises: rank 0 then fails on the closed connection or is stopped
+    # by torchrun (which of the two first depends on timing); torchrun's summary has rank 1's error either way
     proc = torchrun('tests/test_utils/dist_tool.py', 'raise')
     assert proc.returncode == 1, proc.stderr[-3000:]
-    summary = proc.stderr[proc.stderr.index('Root Cause'):]
+    summary = proc.stderr[proc.stderr.index('dist_tool.py FAILED'):]
     assert 'rank      : 1' in summary and 'ValueError: rank 1 cannot go on' in summary
-    assert 'exitcode  : 1' in summary and not any(sign in proc.stderr for sign in ABORT_SIGNS)
+    statuses = set(re.findall(r'exitcode  : (-?\d+)', summary))
+    assert '1' in statuses and statuses <= {'1', '-15'} and not any(sign in proc.stderr for sign in ABORT_SIGNS)
 
 
 def test_a_tool_that_raises_under_dist_test_exits_with_its_error():
