@@ -40,7 +40,8 @@ def test_never_updated_samples_come_back_clean_and_defaults_are_set_only_where_t
     assert with_default_keep(dict(type='PGD'), 'loss') == dict(type='PGD', keep='loss')
     assert with_default_keep(dict(type='PGD', keep='last'), 'loss') == dict(type='PGD', keep='last')
     assert with_default_keep(dict(type='AutoAttack'), 'loss') == dict(type='AutoAttack')
-    with pytest.raises(ValueError, match="keep must be one of \\['misclassified', 'loss', 'last'\\], got 'best'"):
+    with pytest.raises(ValueError,
+                       match="keep must be one of \\['misclassified', 'loss', 'last', 'batch_loss'\\], got 'best'"):
         IterateSelector(torch.zeros(1, 1), 'best')
 
 

@@ -1,0 +1,101 @@
+"""Each `_ref-exact` config differs from the config it reproduces the reference recipe of exactly in the settings
+its comment and the families' README tables list, with the reference's values, and those settings reach what is
+built (model, optimizer, hooks)."""
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+
+from mmpart.registry import MODELS
+from mmpart.utils import register_all_modules
+
+from .conftest import CONFIGS
+from .test_ablation_configs import flatten
+
+ATTACK, HEAD = 'model.attack.', 'model.part_head.'
+PIN_RAMP = [dict(type='AttackStepRampHook', warmup_epochs=2, by_epoch=True),
+            dict(type='EMAHook', momentum=2e-4, update_buffers=True)]
+NO_ERASING = object()  # the default's train pipeline without RandomErasing
+#: ref-exact config → (the config it reproduces the reference of, {changed flattened key: reference value})
+CLAIMS = {
+    'mpm/mpm_r50_init_ref-exact': ('mpm/mpm_r50_init', {
+        'model.backbone.frozen_norm_eval': False, HEAD + 'num_points': None, HEAD + 'mask_resize': 'nearest'}),
+    'mpm/mpm_r50_ref-exact': ('mpm/mpm_r50', {
+        ATTACK + 'label_smoothing': 0.1, ATTACK + 'keep': 'batch_loss', HEAD + 'num_points': None,
+        HEAD + 'mask_resize': 'nearest', 'load_from': 'work_dirs/mpm_r50_init_ref-exact/epoch_1.pth',
+        'train_dataloader.dataset.pipeline': NO_ERASING, 'custom_hooks': PIN_RAMP}),
+    'baseline/baseline_r50_ref-exact': ('baseline/baseline_r50', {
+        ATTACK + 'label_smoothing': 0.1, ATTACK + 'keep': 'batch_loss',
+        'model.head.init_cfg.type': 'Pretrained',
+        'model.head.init_cfg.checkpoint': 'torchvision://ResNet50_Weights.IMAGENET1K_V2',
+        'train_dataloader.dataset.pipeline': NO_ERASING, 'custom_hooks': PIN_RAMP}),
+}
+
+
+def load(name: str) -> Config:
+    return Config.fromfile(str(CONFIGS / f'{name}.py'))
+
+
+@pytest.mark.parametrize('name', sorted(CLAIMS))
+def test_ref_exact_differs_from_its_default_exactly_in_the_reference_settings(name):
+    default_name, claims = CLAIMS[name]
+    default, exact = flatten(load(default_name).to_dict()), flatten(load(name).to_dict())
+    changed = {k for k in set(default) | set(exact) if default.get(k, '<unset>') != exact.get(k, '<unset>')}
+    assert changed == set(claims)
+    for key, value in claims.items():
+        if value is NO_ERASING:
+            assert exact[key] == [t for t in default[key] if t['type'] != 'RandomErasing'] != default[key]
+        else:
+            assert exact[key] == value, key
+
+
+def build(cfg: Config):
+    register_all_modules()
+    if cfg.get('data_preprocessor') is not None:
+        cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
+    with DefaultScope.overwrite_default_scope('mmpart'):
+        return MODELS.build(cfg.model)
+
+
+@pytest.mark.parametrize('name', ['mpm/mpm_r50_ref-exact', 'mpm/mpm_r50_init_ref-exact', 'baseline/baseline_r50',
+                                  'mpm/mpm_r50'])
+def test_pin_recipes_use_nesterov_sgd_without_decay_on_norms_and_biases(name):
+    # timm's create_optimizer_v2(opt='sgd') is SGD(nesterov=True) with norms and biases in a group without decay
+    cfg = load(name)
+    model = build(cfg)
+    cfg.optim_wrapper.type = 'OptimWrapper'  # AmpOptimWrapper needs a GPU; the optimizer is the same
+    cfg.optim_wrapper.pop('loss_scale', None)
+    with DefaultScope.overwrite_default_scope('mmpart'):
+        optimizer = build_optim_wrapper(model, cfg.optim_wrapper).optimizer
+    assert all(group['nesterov'] and group['momentum'] == 0.9 for group in optimizer.param_groups)
+    decay = {id(p): g['weight_decay'] for g in optimizer.param_groups for p in g['params']}
+    for param_name, param in model.named_parameters():
+        if not param.requires_grad:  # stage 1's frozen backbone
+            continue
+        assert decay[id(param)] == (0.0 if param.dim() <= 1 else 1e-4), param_name
+
+
+def test_pin_ref_exact_options_reach_the_model():
+    model = build(load('mpm/mpm_r50_ref-exact'))
+    assert (model.attack.label_smoothing, model.attack.keep, model.attack.steps) == (0.1, 'batch_loss', 2)
+    assert (model.part_head.mask_resize, model.part_head.num_points) == ('nearest', None)
+    init = build(load('mpm/mpm_r50_init_ref-exact'))
+    init.train()
+    assert init.backbone.frozen_stages == 4 and init.backbone.layer3.training and init.backbone.norm1.training
+    assert not any(p.requires_grad for p in init.backbone.parameters())
+
+
+def test_baseline_ref_exact_starts_its_head_from_the_checkpoints_fc(tmp_path, monkeypatch):
+    # the torchvision checkpoint's fc.* keys are the head's own keys: a checkpoint with torchvision's key layout
+    # initialises the head (its other keys are left out)
+    cfg = load('baseline/baseline_r50_ref-exact')
+    checkpoint = tmp_path / 'resnet50_tv2.pth'
+    torch.save({'conv1.weight': torch.zeros(64, 3, 7, 7), 'fc.weight': torch.full((1000, 2048), 0.5),
+                'fc.bias': torch.arange(1000.0)}, checkpoint)
+    cfg.model.head.init_cfg.checkpoint = str(checkpoint)
+    cfg.model.backbone.init_cfg = None
+    model = build(cfg)
+    model.init_weights()
+    assert torch.equal(model.head.fc.weight, torch.full((1000, 2048), 0.5))
+    assert torch.equal(model.head.fc.bias, torch.arange(1000.0))
