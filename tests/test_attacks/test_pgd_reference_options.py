@@ -69,3 +69,56 @@ def test_reference_options_are_checked():
                           (dict(start_std=-1.0), 'start_std >= 0')):
         with pytest.raises(ValueError, match=match):
             PGD(**kwargs)
+
+
+def small_net():
+    """A fixed two-layer network on 4x4 RGB images (non-linear, so the KL gradient changes along the path)."""
+    generator = torch.Generator().manual_seed(0)
+    w, v = torch.randn(48, 16, generator=generator), torch.randn(16, 5, generator=generator)
+    return lambda x: torch.tanh(x.flatten(1) @ w) @ v
+
+
+def trades_reference_attack(model, x_natural, step_size, epsilon, perturb_steps):
+    """yaodongyu/TRADES trades.py, the L∞ attack of trades_loss (on the CPU)."""
+    criterion_kl = torch.nn.KLDivLoss(reduction='sum')
+    x_adv = x_natural.detach() + 0.001 * torch.randn(x_natural.shape).detach()
+    for _ in range(perturb_steps):
+        x_adv.requires_grad_()
+        with torch.enable_grad():
+            loss_kl = criterion_kl(F.log_softmax(model(x_adv), dim=1), F.softmax(model(x_natural), dim=1))
+        grad = torch.autograd.grad(loss_kl, [x_adv])[0]
+        x_adv = x_adv.detach() + step_size * torch.sign(grad.detach())
+        x_adv = torch.min(torch.max(x_adv, x_natural - epsilon), x_natural + epsilon)
+        x_adv = torch.clamp(x_adv, 0.0, 1.0)
+    return x_adv
+
+
+def test_gaussian_start_kl_attack_is_the_trades_attack():
+    torch.manual_seed(1)
+    images = torch.rand(8, 3, 4, 4)
+    images[0], images[1] = 0.0, 1.0  # saturated: TRADES' start leaves [0, 1] there
+    model = small_net()
+    torch.manual_seed(2)
+    expected = trades_reference_attack(model, images, 2 / 255, 8 / 255, 3)
+    attack = PGD(eps=8, steps=3, step_size=2, start_noise='gaussian', loss='kl', keep='last')
+    torch.manual_seed(2)
+    adversarial = attack(model, images, F.softmax(model(images), dim=1).detach())
+    torch.testing.assert_close(adversarial, expected, rtol=0, atol=1e-6)
+    assert attack.threat_model()['start_noise'] == 'gaussian' and attack.threat_model()['start_std'] == 0.001
+
+
+def test_gaussian_start_is_a_small_unclamped_normal_step():
+    images = torch.zeros(2, 3, 8, 8)
+    images[1] = 1.0
+    torch.manual_seed(0)
+    noise = 0.001 * torch.randn_like(images)
+    torch.manual_seed(0)
+    start = PGD(eps=4, start_noise='gaussian')._start(images)
+    torch.testing.assert_close(start, images + noise)
+    assert start.min() < 0 and start.max() > 1  # as the reference: the first forward pass sees it unclamped
+    torch.manual_seed(0)
+    assert torch.equal(PGD(eps=4, start_noise='gaussian', start_std=0.0)._start(images), images)
+    # the returned point is in [0, 1] even if it is the start (keep='loss' with a loss that never rises)
+    adversarial = PGD(eps=4, steps=1, step_size=0, start_noise='gaussian', keep='loss')(
+        lambda x: torch.zeros(x.size(0), 2), images, torch.zeros(2, dtype=torch.long))
+    assert adversarial.min() >= 0 and adversarial.max() <= 1

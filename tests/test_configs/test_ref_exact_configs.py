@@ -17,6 +17,14 @@ ATTACK, HEAD = 'model.attack.', 'model.part_head.'
 PIN_RAMP = [dict(type='AttackStepRampHook', warmup_epochs=2, by_epoch=True),
             dict(type='EMAHook', momentum=2e-4, update_buffers=True)]
 NO_ERASING = object()  # the default's train pipeline without RandomErasing
+UNSET = '<unset>'
+EMA_ONLY = [dict(type='EMAHook', momentum=2e-4, update_buffers=True)]
+#: the TRADES code's attack start and plain cross entropy on the natural term, in place of the default's
+TRADES = {ATTACK + 'start_noise': 'gaussian', ATTACK + 'start_std': 0.001, 'model.head.loss.type': 'CrossEntropyLoss',
+          'model.head.loss.loss_weight': 1.0, 'model.head.loss.label_smooth_val': UNSET, 'model.head.loss.mode': UNSET,
+          'custom_hooks': EMA_ONLY}
+TORCHVISION_HEAD = {'model.head.init_cfg.type': 'Pretrained',
+                    'model.head.init_cfg.checkpoint': 'torchvision://ResNet50_Weights.IMAGENET1K_V2'}
 #: ref-exact config → (the config it reproduces the reference of, {changed flattened key: reference value})
 CLAIMS = {
     'mpm/mpm_r50_init_ref-exact': ('mpm/mpm_r50_init', {
@@ -26,10 +34,13 @@ CLAIMS = {
         HEAD + 'mask_resize': 'nearest', 'load_from': 'work_dirs/mpm_r50_init_ref-exact/epoch_1.pth',
         'train_dataloader.dataset.pipeline': NO_ERASING, 'custom_hooks': PIN_RAMP}),
     'baseline/baseline_r50_ref-exact': ('baseline/baseline_r50', {
-        ATTACK + 'label_smoothing': 0.1, ATTACK + 'keep': 'batch_loss',
-        'model.head.init_cfg.type': 'Pretrained',
-        'model.head.init_cfg.checkpoint': 'torchvision://ResNet50_Weights.IMAGENET1K_V2',
+        ATTACK + 'label_smoothing': 0.1, ATTACK + 'keep': 'batch_loss', **TORCHVISION_HEAD,
         'train_dataloader.dataset.pipeline': NO_ERASING, 'custom_hooks': PIN_RAMP}),
+    'mpm/mpm_r50_trades_ref-exact': ('mpm/mpm_r50_trades', {
+        **TRADES, HEAD + 'num_points': None, HEAD + 'mask_resize': 'nearest',
+        'load_from': 'work_dirs/mpm_r50_init_ref-exact/epoch_1.pth', 'train_dataloader.dataset.pipeline': NO_ERASING}),
+    'baseline/baseline_r50_trades_ref-exact': ('baseline/baseline_r50_trades', {
+        **TRADES, **TORCHVISION_HEAD, 'train_dataloader.dataset.pipeline': NO_ERASING}),
 }
 
 
@@ -41,13 +52,13 @@ def load(name: str) -> Config:
 def test_ref_exact_differs_from_its_default_exactly_in_the_reference_settings(name):
     default_name, claims = CLAIMS[name]
     default, exact = flatten(load(default_name).to_dict()), flatten(load(name).to_dict())
-    changed = {k for k in set(default) | set(exact) if default.get(k, '<unset>') != exact.get(k, '<unset>')}
+    changed = {k for k in set(default) | set(exact) if default.get(k, UNSET) != exact.get(k, UNSET)}
     assert changed == set(claims)
     for key, value in claims.items():
         if value is NO_ERASING:
             assert exact[key] == [t for t in default[key] if t['type'] != 'RandomErasing'] != default[key]
         else:
-            assert exact[key] == value, key
+            assert exact.get(key, UNSET) == value, key
 
 
 def build(cfg: Config):
@@ -84,6 +95,17 @@ def test_pin_ref_exact_options_reach_the_model():
     init.train()
     assert init.backbone.frozen_stages == 4 and init.backbone.layer3.training and init.backbone.norm1.training
     assert not any(p.requires_grad for p in init.backbone.parameters())
+
+
+def test_trades_ref_exact_options_reach_the_model():
+    for name in ('mpm/mpm_r50_trades_ref-exact', 'baseline/baseline_r50_trades_ref-exact'):
+        model = build(load(name))
+        attack = model.attack
+        assert (attack.start_noise, attack.start_std, attack.loss_name, attack.keep) == ('gaussian', 0.001, 'kl', 'last')
+        assert model.robust_loss.beta == 6.0
+        logits, labels = torch.tensor([[2.0, 0.0, -1.0]]), torch.tensor([0])
+        plain = torch.nn.functional.cross_entropy(logits, labels)  # F.cross_entropy, no smoothing, as trades.py
+        torch.testing.assert_close(model.head.loss_module(logits, labels), plain)
 
 
 def test_baseline_ref_exact_starts_its_head_from_the_checkpoints_fc(tmp_path, monkeypatch):
