@@ -100,8 +100,8 @@ def test_pin_ref_exact_options_reach_the_model():
 def test_trades_ref_exact_options_reach_the_model():
     for name in ('mpm/mpm_r50_trades_ref-exact', 'baseline/baseline_r50_trades_ref-exact'):
         model = build(load(name))
-        attack = model.attack
-        assert (attack.start_noise, attack.start_std, attack.loss_name, attack.keep) == ('gaussian', 0.001, 'kl', 'last')
+        a = model.attack
+        assert (a.start_noise, a.start_std, a.loss_name, a.keep) == ('gaussian', 0.001, 'kl', 'last')
         assert model.robust_loss.beta == 6.0
         logits, labels = torch.tensor([[2.0, 0.0, -1.0]]), torch.tensor([0])
         plain = torch.nn.functional.cross_entropy(logits, labels)  # F.cross_entropy, no smoothing, as trades.py
