@@ -122,3 +122,51 @@ def test_gaussian_start_is_a_small_unclamped_normal_step():
     adversarial = PGD(eps=4, steps=1, step_size=0, start_noise='gaussian', keep='loss')(
         lambda x: torch.zeros(x.size(0), 2), images, torch.zeros(2, dtype=torch.long))
     assert adversarial.min() >= 0 and adversarial.max() <= 1
+
+
+def fast_at_reference_perturbation(model, input, target, eps, step):
+    """locuslab/fast_adversarial ImageNet/main_fast.py, the perturbation of one train() step (random_init,
+    n_repeats 1), with ``model`` taking [0, 1] images (the normalisation the reference applies in place is inside)."""
+    global_noise_data = torch.zeros_like(input)
+    global_noise_data.uniform_(-eps, eps)
+    noise_batch = global_noise_data[0:input.size(0)].clone().requires_grad_(True)
+    in1 = input + noise_batch
+    in1.clamp_(0, 1.0)
+    F.cross_entropy(model(in1), target).backward()
+    global_noise_data[0:input.size(0)] += step * torch.sign(noise_batch.grad)
+    global_noise_data.clamp_(-eps, eps)
+    return (input + global_noise_data[0:input.size(0)]).clamp(0, 1)
+
+
+def test_clamp_in_graph_is_the_fast_at_perturbation():
+    torch.manual_seed(1)
+    images = torch.rand(8, 3, 4, 4)
+    images[0], images[1] = 0.0, 1.0  # where the start leaves [0, 1] the reference's gradient is 0: δ stays
+    images[2, :, :2] = 0.002  # near the edge: some starts cross it, some do not
+    model, labels = small_net(), torch.arange(8) % 5
+    torch.manual_seed(2)
+    expected = fast_at_reference_perturbation(model, images, labels, 4 / 255, 5 / 255)
+    exact = PGD(eps=4, steps=1, step_size=5, keep='last', clamp_in_graph=True)
+    torch.manual_seed(2)
+    torch.testing.assert_close(exact(model, images, labels), expected, rtol=0, atol=1e-6)
+    torch.manual_seed(2)
+    default = PGD(eps=4, steps=1, step_size=5, keep='last')(model, images, labels)
+    differs = (default - expected).abs() > 1e-4
+    assert differs[:2].flatten(1).any(1).all()
+    assert not differs[(images > 4 / 255) & (images < 1 - 4 / 255)].any()  # only pixels a start can push out differ
+    assert exact.threat_model()['clamp_in_graph'] is True and 'clamp_in_graph' not in PGD().threat_model()
+
+
+def test_clamp_in_graph_keeps_a_saturated_pixels_perturbation():
+    # one pixel at 1.0 whose start lands above 1: its gradient through the clamp is 0, so δ keeps its start value and
+    # the returned pixel stays at 1; the textbook projection clamps the start to 1 and then steps it down
+    def logits_fn(x):  # class 1 grows as the pixel falls: the attack on label 0 pushes the pixel down
+        z = -10 * x.flatten(1)[:, :1]
+        return torch.cat([torch.zeros_like(z), z], dim=1)
+
+    images, labels = torch.ones(1, 1, 1, 1), torch.tensor([0])
+    drawn = images + 2 / 255  # the start as the uniform draw would give it: past 1
+    for clamp_in_graph, start, expected in ((True, drawn, 1.0), (False, drawn.clamp(0, 1), 1.0 - 4 / 255)):
+        attack = PGD(eps=4, steps=1, step_size=5, keep='last', clamp_in_graph=clamp_in_graph)
+        attack._start = lambda x, start=start: start
+        assert attack(logits_fn, images, labels).item() == pytest.approx(expected)

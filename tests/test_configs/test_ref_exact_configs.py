@@ -23,6 +23,13 @@ EMA_ONLY = [dict(type='EMAHook', momentum=2e-4, update_buffers=True)]
 TRADES = {ATTACK + 'start_noise': 'gaussian', ATTACK + 'start_std': 0.001, 'model.head.loss.type': 'CrossEntropyLoss',
           'model.head.loss.loss_weight': 1.0, 'model.head.loss.label_smooth_val': UNSET, 'model.head.loss.mode': UNSET,
           'custom_hooks': EMA_ONLY}
+#: Wong et al.'s fast-AT recipe in place of the default's (pipelines and hooks are checked by fast_at_phases)
+PLAIN_CE = {'model.head.loss.type': 'CrossEntropyLoss', 'model.head.loss.loss_weight': 1.0,
+            'model.head.loss.label_smooth_val': UNSET, 'model.head.loss.mode': UNSET}
+FAST_AT = {ATTACK + 'clamp_in_graph': True, 'model.attack_mode': 'train', **PLAIN_CE,
+           'optim_wrapper.optimizer.lr': 0.4, 'optim_wrapper.optimizer.nesterov': False,
+           'optim_wrapper.paramwise_cfg.bias_decay_mult': UNSET, 'param_scheduler': None, 'train_cfg.max_epochs': 15,
+           'train_dataloader.dataset.pipeline': 'fast-at', 'train_pipeline': 'fast-at', 'custom_hooks': 'fast-at'}
 TORCHVISION_HEAD = {'model.head.init_cfg.type': 'Pretrained',
                     'model.head.init_cfg.checkpoint': 'torchvision://ResNet50_Weights.IMAGENET1K_V2'}
 #: ref-exact config → (the config it reproduces the reference of, {changed flattened key: reference value})
@@ -41,6 +48,12 @@ CLAIMS = {
         'load_from': 'work_dirs/mpm_r50_init_ref-exact/epoch_1.pth', 'train_dataloader.dataset.pipeline': NO_ERASING}),
     'baseline/baseline_r50_trades_ref-exact': ('baseline/baseline_r50_trades', {
         **TRADES, **TORCHVISION_HEAD, 'train_dataloader.dataset.pipeline': NO_ERASING}),
+    'mpm/mpm_r50_fast-at_ref-exact': ('mpm/mpm_r50_fast-at', {
+        **FAST_AT, HEAD + 'num_points': None, HEAD + 'mask_resize': 'nearest', 'load_from': None}),
+    'baseline/baseline_r50_fast-at_ref-exact': ('baseline/baseline_r50_fast-at', {
+        **FAST_AT, 'model.backbone.act_cfg.type': 'ReLU', 'model.backbone.act_cfg.inplace': True,
+        'model.backbone.init_cfg': None, 'model.backbone.init_cfg.type': UNSET,
+        'model.backbone.init_cfg.checkpoint': UNSET}),
 }
 
 
@@ -57,6 +70,8 @@ def test_ref_exact_differs_from_its_default_exactly_in_the_reference_settings(na
     for key, value in claims.items():
         if value is NO_ERASING:
             assert exact[key] == [t for t in default[key] if t['type'] != 'RandomErasing'] != default[key]
+        elif value == 'fast-at':
+            continue  # test_fast_at_phases_and_learning_rate
         else:
             assert exact.get(key, UNSET) == value, key
 
@@ -106,6 +121,53 @@ def test_trades_ref_exact_options_reach_the_model():
         logits, labels = torch.tensor([[2.0, 0.0, -1.0]]), torch.tensor([0])
         plain = torch.nn.functional.cross_entropy(logits, labels)  # F.cross_entropy, no smoothing, as trades.py
         torch.testing.assert_close(model.head.loss_module(logits, labels), plain)
+
+
+def fast_at_phases(cfg: Config) -> list:
+    """(first epoch, batch over 8 GPUs, short side resized to, crop) per phase, and the augmentations left."""
+    phases = [dict(begin=0, dataloader=cfg.train_dataloader)]
+    resizing = [hook for hook in cfg.custom_hooks if hook.type == 'ProgressiveResizingHook']
+    phases += resizing[0].phases
+    out = []
+    for phase in phases:
+        pipeline = phase['dataloader'].get('dataset', cfg.train_dataloader.dataset)['pipeline']
+        by_type = {t['type']: t for t in pipeline}
+        resize = by_type.get('JointResizeEdge')
+        crop = by_type['JointRandomResizedCrop']
+        assert crop['interpolation'] == 'bilinear' and (resize is None or resize['interpolation'] == 'bicubic')
+        assert [t['type'] for t in pipeline if t['type'] not in ('JointResizeEdge', 'JointRandomResizedCrop')] == [
+            'LoadImageFromFile', 'LoadPartMask', 'RandomFlip', 'PackPartInputs']  # no colour jitter, no erasing
+        out.append((phase['begin'], 8 * phase['dataloader'].get('batch_size', cfg.train_dataloader.batch_size),
+                    resize and resize['scale'], crop['scale']))
+    return out
+
+
+@pytest.mark.parametrize('name', ['mpm/mpm_r50_fast-at_ref-exact', 'baseline/baseline_r50_fast-at_ref-exact'])
+def test_fast_at_phases_and_learning_rate(name):
+    # configs_fast_4px_phase{1,2,3}.yml on ~/imagenet-sz/160, 352 and full size (run_fast_4px.sh, resize.py)
+    cfg = load(name)
+    assert cfg.train_pipeline == cfg.train_dataloader.dataset.pipeline
+    assert fast_at_phases(cfg) == [(0, 512, 160, 128), (6, 224, 352, 224), (12, 128, None, 288)]
+    lr = [hook for hook in cfg.custom_hooks if hook.type == 'PiecewiseLinearLRHook']
+    assert [dict(hook) for hook in lr] == [dict(type='PiecewiseLinearLRHook', epochs=[0, 1, 6, 12, 15],
+                                               values=[0.0, 0.4, 0.04, 0.004, 0.0004])]
+    assert len(cfg.custom_hooks) == 2 and cfg.param_scheduler is None  # no EMA, no ramp, no other schedule
+    model = build(cfg)
+    assert model.attack_mode == 'train' and model.attack.clamp_in_graph and model.attack.keep == 'last'
+    assert (model.attack.eps, model.attack.step_size, model.attack.steps) == (4, 5, 1)
+    cfg.optim_wrapper.type = 'OptimWrapper'
+    cfg.optim_wrapper.pop('loss_scale', None)
+    with DefaultScope.overwrite_default_scope('mmpart'):
+        optimizer = build_optim_wrapper(model, cfg.optim_wrapper).optimizer
+    assert not any(group['nesterov'] for group in optimizer.param_groups)
+    decay = {id(p): g['weight_decay'] for g in optimizer.param_groups for p in g['params']}
+    norms = {id(p) for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+             for p in m.parameters()}
+    for param_name, param in model.named_parameters():  # main_fast.py: no decay on BatchNorm only (fc.bias decays)
+        assert decay[id(param)] == (0.0 if id(param) in norms else 1e-4), param_name
+    if name.startswith('baseline/'):  # torchvision's resnet50: ReLU
+        assert isinstance(model.backbone.relu, torch.nn.ReLU) and isinstance(model.backbone.layer1[0].relu,
+                                                                            torch.nn.ReLU)
 
 
 def test_baseline_ref_exact_starts_its_head_from_the_checkpoints_fc(tmp_path, monkeypatch):

@@ -35,9 +35,9 @@ class AdversarialTrainMixin:
     """Makes a classifier's ``loss`` mode train on adversarial inputs.
 
     In ``forward(mode='loss')`` the attack runs with every module in eval mode (BN statistics are read, never
-    updated), through ``mode='tensor'``: for MPM that is the classification path alone, no bypass layer. The
-    attack asks for input gradients only (no parameter gradients, no optimizer state). Training modes are then
-    restored exactly and the training losses run:
+    updated; ``attack_mode='train'`` leaves the training modes instead), through ``mode='tensor'``: for MPM that is
+    the classification path alone, no bypass layer. The attack asks for input gradients only (no parameter
+    gradients, no optimizer state). Training modes are then restored exactly and the training losses run:
 
     * PGD-AT (``robust_loss=None``): the attack maximises the classification loss of the labels, and the usual loss
       (MPM: classification + part loss) runs once on the adversarial batch only;
@@ -65,11 +65,20 @@ class AdversarialTrainMixin:
             step_size=4)``; a config without ``keep`` keeps the highest-loss iterate (``keep='loss'``; TRADES: the
             last); None trains on clean inputs.
         robust_loss: None for PGD-AT, or a loss of clean and adversarial logits (``MODELS``, e.g. ``TRADESLoss``).
+        attack_mode: ``'eval'`` (default): the attack sees the model in eval mode. ``'train'``: in its training
+            modes, as Wong et al.'s fast-AT code attacks it: BatchNorm normalises each attack pass with the batch's
+            statistics and updates its running statistics once per attack forward pass (then once more in the
+            training forward), and the attack's gradient of a sample depends on the batch through them (under fp16
+            autocast the per-sample rescaling of :func:`~mmpart.attacks.gradients.loss_and_input_gradient` weighs
+            those cross-sample terms unlike the reference's single loss scale; in fp32 the gradient is the same).
     """
 
     def __init__(self, *args, attack: Optional[Union[dict, BaseAttack]] = None,
-                 robust_loss: Optional[Union[dict, nn.Module]] = None, **kwargs) -> None:
+                 robust_loss: Optional[Union[dict, nn.Module]] = None, attack_mode: str = 'eval', **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if attack_mode not in ('eval', 'train'):
+            raise ValueError(f"attack_mode must be 'eval' or 'train', got {attack_mode!r}")
+        self.attack_mode = attack_mode
         self.robust_loss = MODELS.build(robust_loss) if isinstance(robust_loss, dict) else robust_loss
         if self.robust_loss is not None and attack is None:
             raise ValueError(f'robust_loss={type(self.robust_loss).__name__} compares clean and adversarial logits: '
@@ -108,14 +117,18 @@ class AdversarialTrainMixin:
 
     def _attack(self, inputs: torch.Tensor,
                 targets_fn: Callable[[Callable, torch.Tensor], torch.Tensor]) -> torch.Tensor:
-        """The attack on a normalised batch, in eval mode, against ``targets_fn(logits_fn, pixel images)``."""
-        with self._eval_mode():
+        """The attack on a normalised batch, in eval mode (or as the model is, ``attack_mode='train'``), against
+        ``targets_fn(logits_fn, pixel images)``."""
+        with self._eval_mode(self.attack_mode == 'eval'):
             logits_fn, images = pixel_space_logits(self), to_pixel_space(self, inputs)
             adversarial = self.attack(logits_fn, images, targets_fn(logits_fn, images))
         return from_pixel_space(self, adversarial)
 
     @contextmanager
-    def _eval_mode(self) -> Iterator[None]:
+    def _eval_mode(self, enabled: bool = True) -> Iterator[None]:
+        if not enabled:
+            yield
+            return
         modes = [(module, module.training) for module in self.modules()]
         self.eval()
         try:
