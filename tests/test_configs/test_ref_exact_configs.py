@@ -30,6 +30,17 @@ FAST_AT = {ATTACK + 'clamp_in_graph': True, 'model.attack_mode': 'train', **PLAI
            'optim_wrapper.optimizer.lr': 0.4, 'optim_wrapper.optimizer.nesterov': False,
            'optim_wrapper.paramwise_cfg.bias_decay_mult': UNSET, 'param_scheduler': None, 'train_cfg.max_epochs': 15,
            'train_dataloader.dataset.pipeline': 'fast-at', 'train_pipeline': 'fast-at', 'custom_hooks': 'fast-at'}
+#: Shafahi et al.'s free-AT recipe in place of the default's: 23 epochs, lr 0.1 per 256 / 10 every 8 epochs, fp32
+FREE_AT = {**PLAIN_CE, 'auto_scale_lr.base_batch_size': 256, 'custom_hooks': [],
+           'optim_wrapper.type': 'OptimWrapper', 'optim_wrapper.loss_scale': UNSET,
+           'optim_wrapper.optimizer.lr': 0.1, 'optim_wrapper.optimizer.nesterov': UNSET,
+           'optim_wrapper.paramwise_cfg.bias_decay_mult': UNSET, 'optim_wrapper.paramwise_cfg.norm_decay_mult': UNSET,
+           'param_scheduler': [dict(type='MultiStepLR', by_epoch=True, milestones=[8, 16], gamma=0.1)],
+           'train_cfg.max_epochs': 23, 'train_dataloader.batch_size': 32,
+           'train_dataloader.dataset.pipeline': 'crop-flip', 'train_pipeline': 'crop-flip'}
+TORCHVISION_RESNET = {'model.backbone.act_cfg.type': 'ReLU', 'model.backbone.act_cfg.inplace': True,
+                      'model.backbone.init_cfg': None, 'model.backbone.init_cfg.type': UNSET,
+                      'model.backbone.init_cfg.checkpoint': UNSET}
 TORCHVISION_HEAD = {'model.head.init_cfg.type': 'Pretrained',
                     'model.head.init_cfg.checkpoint': 'torchvision://ResNet50_Weights.IMAGENET1K_V2'}
 #: ref-exact config → (the config it reproduces the reference of, {changed flattened key: reference value})
@@ -50,10 +61,10 @@ CLAIMS = {
         **TRADES, **TORCHVISION_HEAD, 'train_dataloader.dataset.pipeline': NO_ERASING}),
     'mpm/mpm_r50_fast-at_ref-exact': ('mpm/mpm_r50_fast-at', {
         **FAST_AT, HEAD + 'num_points': None, HEAD + 'mask_resize': 'nearest', 'load_from': None}),
-    'baseline/baseline_r50_fast-at_ref-exact': ('baseline/baseline_r50_fast-at', {
-        **FAST_AT, 'model.backbone.act_cfg.type': 'ReLU', 'model.backbone.act_cfg.inplace': True,
-        'model.backbone.init_cfg': None, 'model.backbone.init_cfg.type': UNSET,
-        'model.backbone.init_cfg.checkpoint': UNSET}),
+    'baseline/baseline_r50_fast-at_ref-exact': ('baseline/baseline_r50_fast-at', {**FAST_AT, **TORCHVISION_RESNET}),
+    'mpm/mpm_r50_free-at_ref-exact': ('mpm/mpm_r50_free-at', {
+        **FREE_AT, HEAD + 'num_points': None, HEAD + 'mask_resize': 'nearest', 'load_from': None}),
+    'baseline/baseline_r50_free-at_ref-exact': ('baseline/baseline_r50_free-at', {**FREE_AT, **TORCHVISION_RESNET}),
 }
 
 
@@ -72,6 +83,10 @@ def test_ref_exact_differs_from_its_default_exactly_in_the_reference_settings(na
             assert exact[key] == [t for t in default[key] if t['type'] != 'RandomErasing'] != default[key]
         elif value == 'fast-at':
             continue  # test_fast_at_phases_and_learning_rate
+        elif value == 'crop-flip':  # main_free.py: RandomResizedCrop(224) (bilinear) and flip only
+            assert [(t['type'], t.get('scale'), t.get('interpolation')) for t in exact[key]] == [
+                ('LoadImageFromFile', None, None), ('LoadPartMask', None, None),
+                ('JointRandomResizedCrop', 224, 'bilinear'), ('RandomFlip', None, None), ('PackPartInputs', None, None)]
         else:
             assert exact.get(key, UNSET) == value, key
 
@@ -168,6 +183,19 @@ def test_fast_at_phases_and_learning_rate(name):
     if name.startswith('baseline/'):  # torchvision's resnet50: ReLU
         assert isinstance(model.backbone.relu, torch.nn.ReLU) and isinstance(model.backbone.layer1[0].relu,
                                                                             torch.nn.ReLU)
+
+
+@pytest.mark.parametrize('name', ['mpm/mpm_r50_free-at_ref-exact', 'baseline/baseline_r50_free-at_ref-exact'])
+def test_free_at_decays_every_parameter_with_plain_momentum(name):
+    cfg = load(name)
+    model = build(cfg)
+    with DefaultScope.overwrite_default_scope('mmpart'):
+        optimizer = build_optim_wrapper(model, cfg.optim_wrapper).optimizer  # fp32: no AMP, builds on a CPU
+    assert all(not g['nesterov'] and g['momentum'] == 0.9 and g['weight_decay'] == 1e-4
+               for g in optimizer.param_groups)  # main_free.py: SGD(model.parameters(), ...)
+    assert sum(len(g['params']) for g in optimizer.param_groups) == len(list(model.parameters()))
+    assert type(model.attack).__name__ == 'FreePerturbation' and cfg.train_cfg.replays == 4
+    assert (model.attack.eps, model.attack.step_size) == (4, 4)
 
 
 def test_baseline_ref_exact_starts_its_head_from_the_checkpoints_fc(tmp_path, monkeypatch):
