@@ -16,6 +16,7 @@ from .test_ablation_configs import flatten
 ATTACK, HEAD = 'model.attack.', 'model.part_head.'
 PIN_RAMP = [dict(type='AttackStepRampHook', warmup_epochs=2, by_epoch=True),
             dict(type='EMAHook', momentum=2e-4, update_buffers=True)]
+AWP = dict(type='AdversarialWeightPerturbationHook', gamma=1e-2, warmup_epochs=0, loss='plain_ce')
 NO_ERASING = object()  # the default's train pipeline without RandomErasing
 UNSET = '<unset>'
 EMA_ONLY = [dict(type='EMAHook', momentum=2e-4, update_buffers=True)]
@@ -65,6 +66,13 @@ CLAIMS = {
     'mpm/mpm_r50_free-at_ref-exact': ('mpm/mpm_r50_free-at', {
         **FREE_AT, HEAD + 'num_points': None, HEAD + 'mask_resize': 'nearest', 'load_from': None}),
     'baseline/baseline_r50_free-at_ref-exact': ('baseline/baseline_r50_free-at', {**FREE_AT, **TORCHVISION_RESNET}),
+    'mpm/mpm_r50_awp_ref-exact': ('mpm/mpm_r50_awp', {
+        ATTACK + 'label_smoothing': 0.1, ATTACK + 'keep': 'batch_loss', HEAD + 'num_points': None,
+        HEAD + 'mask_resize': 'nearest', 'load_from': 'work_dirs/mpm_r50_init_ref-exact/epoch_1.pth',
+        'train_dataloader.dataset.pipeline': NO_ERASING, 'custom_hooks': [*PIN_RAMP, AWP]}),
+    'baseline/baseline_r50_awp_ref-exact': ('baseline/baseline_r50_awp', {
+        ATTACK + 'label_smoothing': 0.1, ATTACK + 'keep': 'batch_loss', **TORCHVISION_HEAD,
+        'train_dataloader.dataset.pipeline': NO_ERASING, 'custom_hooks': [*PIN_RAMP, AWP]}),
 }
 
 

@@ -1,6 +1,9 @@
-"""Training options that reproduce Wong et al.'s ImageNet fast-AT code (locuslab/fast_adversarial, main_fast.py), on
-hand-computable cases: the attack pass in train mode (batch statistics, running statistics updated per forward
-pass), progressive resizing, and the learning rate as a piecewise-linear function of the fractional epoch."""
+"""Training options that reproduce reference code, on hand-computable cases and against transcriptions of it: from
+Wong et al.'s ImageNet fast AT (locuslab/fast_adversarial, main_fast.py) the attack pass in train mode (batch
+statistics, running statistics updated per forward pass), progressive resizing and the learning rate as a
+piecewise-linear function of the fractional epoch; from the AWP code (csdongxian/AWP) the weight perturbation along
+the plain cross entropy."""
+import copy
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,10 +14,11 @@ from mmengine.runner import Runner
 from mmpretrain.structures import DataSample
 
 from mmpart.attacks import from_pixel_space
-from mmpart.engine.hooks import PiecewiseLinearLRHook, ProgressiveResizingHook
+from mmpart.engine.hooks import AdversarialWeightPerturbationHook, PiecewiseLinearLRHook, ProgressiveResizingHook
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
 
+from ..test_models.test_mpm_classifier import build_synthetic_mpm, samples
 from .tiny_classifier import make_tiny_data, one_thread, tiny_config
 
 EPS, STEP = 4 / 255, 5 / 255
@@ -151,3 +155,65 @@ def test_progressive_resizing_through_the_runner(tmp_path):
     seen.clear()
     resumed = run(tmp_path / 'run', 5, resume=True)  # picks the phase of epoch 4 from the start
     assert sorted(set(shape for _, shape in seen)) == [(72, 24)] and resumed.iter == 18
+
+
+# --- AWP along the reference code's loss
+
+
+def awp_reference_perturbation(model, inputs_adv, targets, gamma, inputs_clean=None, beta=None):
+    """csdongxian/AWP utils_awp.py: AdvWeightPerturb.calc_awp (PGD-AT) or TradesAWP.calc_awp (with ``beta``) on a
+    train-mode proxy copy, then diff_in_weights scaled by ``gamma``, per conv / linear weight name."""
+    proxy = copy.deepcopy(model)
+    proxy.train()
+    proxy_optim = torch.optim.SGD(proxy.parameters(), lr=0.01)
+    logits = lambda x: proxy(x, mode='tensor')  # noqa: E731
+    if beta is None:
+        loss = -F.cross_entropy(logits(inputs_adv), targets)
+    else:
+        loss = -(F.cross_entropy(logits(inputs_clean), targets) + beta * F.kl_div(
+            F.log_softmax(logits(inputs_adv), dim=1), F.softmax(logits(inputs_clean), dim=1), reduction='batchmean'))
+    proxy_optim.zero_grad()
+    loss.backward()
+    proxy_optim.step()
+    old, new = model.state_dict(), proxy.state_dict()
+    return {k: gamma * old[k].norm() / ((new[k] - old[k]).norm() + 1e-20) * (new[k] - old[k])
+            for k in old if old[k].dim() > 1 and 'weight' in k}
+
+
+@pytest.mark.parametrize('trades', [False, True])
+def test_plain_ce_awp_is_the_reference_perturbation(trades):
+    # MPM trains with label smoothing and a part loss; the AWP code's perturbation follows the plain cross entropy
+    # (TRADES: plus beta * KL) of the classification logits only
+    torch.manual_seed(0)
+    model = build_synthetic_mpm(**(dict(robust_loss=dict(type='TRADESLoss', beta=6.0)) if trades else {}))
+    model.train()
+    original = copy.deepcopy(model)
+    seen = []
+    inner = model.attack
+    model.attack = lambda fn, images, labels: seen.append(inner(fn, images, labels)) or seen[-1]
+    data_samples = samples(4)
+    labels = torch.tensor([s.gt_label.item() for s in data_samples])
+    inputs = from_pixel_space(model, torch.rand(4, 3, 32, 32))
+    perturbations = {}
+    for loss in ('plain_ce', 'training'):
+        model.load_state_dict(original.state_dict())
+        hook = AdversarialWeightPerturbationHook(gamma=1e-2, loss=loss)
+        model.weight_perturbation = hook
+        torch.manual_seed(1)
+        model(inputs, data_samples, mode='loss')
+        names = {id(p): n for n, p in model.named_parameters()}
+        perturbations[loss] = {names[id(w)]: v for w, v in hook.applied}
+        hook.restore()
+    adversarial = from_pixel_space(model, seen[0])
+    expected = awp_reference_perturbation(original, adversarial, labels, 1e-2, inputs, 6.0 if trades else None)
+    moved = {k: v for k, v in expected.items() if v.abs().sum() > 0}  # the part head gets no gradient from it
+    assert set(perturbations['plain_ce']) == set(moved) and any(k.startswith('part_head') for k in expected)
+    for key, value in moved.items():
+        torch.testing.assert_close(perturbations['plain_ce'][key], value, rtol=1e-4, atol=1e-7)
+    assert set(perturbations['training']) > set(moved)  # the part loss moves the part head too
+    assert not torch.allclose(perturbations['training']['head.fc.weight'], moved['head.fc.weight'], rtol=1e-3)
+
+
+def test_awp_loss_is_checked():
+    with pytest.raises(ValueError, match="loss must be 'training' or 'plain_ce', got 'ce'"):
+        AdversarialWeightPerturbationHook(loss='ce')

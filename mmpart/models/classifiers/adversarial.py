@@ -6,6 +6,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Protocol, Tuple, Un
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmpretrain.models import ImageClassifier
 from mmpretrain.structures import DataSample
 
@@ -24,8 +25,9 @@ Losses = Dict[str, torch.Tensor]
 
 class WeightPerturbation(Protocol):
     """What :class:`AdversarialTrainMixin` calls between the attack and the training forward (e.g.
-    :class:`~mmpart.engine.hooks.AdversarialWeightPerturbationHook`): ``losses_fn()`` computes the training losses
-    at the current weights."""
+    :class:`~mmpart.engine.hooks.AdversarialWeightPerturbationHook`): ``losses_fn()`` computes, at the current
+    weights, the losses named by the perturbation's ``loss`` attribute: ``'training'`` (or no such attribute) the
+    training losses, ``'plain_ce'`` :meth:`AdversarialTrainMixin.plain_ce_losses`."""
 
     def perturb(self, model: nn.Module, losses_fn: Callable[[], Losses]) -> None:
         ...
@@ -48,9 +50,9 @@ class AdversarialTrainMixin:
       the clean and adversarial logits (``loss_robust``), and the model's other losses on the adversarial batch
       (MPM: the part loss, as in PGD-AT; :meth:`logits_and_auxiliary_losses`).
 
-    A ``weight_perturbation`` (set by a hook, e.g. AWP's) is called with the training-loss closure after the attack
-    and before the training forward; it perturbs the weights that the training forward then uses (and restores
-    them after the optimizer step).
+    A ``weight_perturbation`` (set by a hook, e.g. AWP's) is called with the training-loss closure (or that of
+    :meth:`plain_ce_losses`, if its ``loss`` is ``'plain_ce'``) after the attack and before the training forward; it
+    perturbs the weights that the training forward then uses (and restores them after the optimizer step).
 
     Living in the model's forward, the step needs no special wrapper: under DDP the wrapper calls
     ``module.forward``, so the attack runs on the unwrapped module inside the same ``optim_context`` (autocast with
@@ -100,15 +102,32 @@ class AdversarialTrainMixin:
         """The losses of one training step on a preprocessed (normalised) batch: attack, weight perturbation (if a
         hook set one), training losses."""
         if self.attack is None:
+            adversarial = inputs
             losses_fn = partial(self.loss, inputs, data_samples)
         elif self.robust_loss is None:
-            losses_fn = partial(self.loss, self.adversarial_inputs(inputs, data_samples), data_samples)
+            adversarial = self.adversarial_inputs(inputs, data_samples)
+            losses_fn = partial(self.loss, adversarial, data_samples)
         else:
             adversarial = self._attack(inputs, lambda logits_fn, images: _probabilities(logits_fn, images))
             losses_fn = partial(self.robust_losses, inputs, adversarial, data_samples)
         if self.weight_perturbation is not None:
-            self.weight_perturbation.perturb(self, losses_fn)
+            plain = getattr(self.weight_perturbation, 'loss', 'training') == 'plain_ce'
+            self.weight_perturbation.perturb(
+                self, partial(self.plain_ce_losses, inputs, adversarial, data_samples) if plain else losses_fn)
         return losses_fn()
+
+    def plain_ce_losses(self, inputs: torch.Tensor, adversarial: torch.Tensor,
+                        data_samples: List[DataSample]) -> Losses:
+        """The loss the AWP reference code perturbs the weights along: the plain (unsmoothed) cross entropy of the
+        classification logits on the batch the step trains on (PGD-AT: ``adversarial``; ``AT_AWP/utils_awp.py``),
+        or with a ``robust_loss`` (TRADES) the cross entropy on the clean batch plus ``robust_loss`` of the clean and
+        adversarial logits (``trades_AWP/utils_awp.py``); no auxiliary loss (MPM's part loss)."""
+        labels = torch.cat([sample.gt_label for sample in data_samples]).to(inputs.device)
+        if self.robust_loss is None:
+            return {'loss_cls': F.cross_entropy(self(adversarial, mode='tensor').float(), labels)}
+        logits = self(inputs, mode='tensor')
+        return {'loss_cls': F.cross_entropy(logits.float(), labels),
+                'loss_robust': self.robust_loss(logits, self(adversarial, mode='tensor'))}
 
     def adversarial_inputs(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> torch.Tensor:
         """Attack a preprocessed (normalised) batch against its labels; returns the adversarial batch, normalised."""
