@@ -3,9 +3,12 @@ its comment and the families' README tables list, with the reference's values, a
 built (model, optimizer, hooks)."""
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
+from mmengine.structures import PixelData
+from mmpretrain.structures import DataSample
 
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
@@ -70,6 +73,10 @@ CLAIMS = {
         ATTACK + 'label_smoothing': 0.1, ATTACK + 'keep': 'batch_loss', HEAD + 'num_points': None,
         HEAD + 'mask_resize': 'nearest', 'load_from': 'work_dirs/mpm_r50_init_ref-exact/epoch_1.pth',
         'train_dataloader.dataset.pipeline': NO_ERASING, 'custom_hooks': [*PIN_RAMP, AWP]}),
+    'mpm/mpm_r50_1-scale_ref-exact': ('mpm/mpm_r50_ref-exact', {
+        HEAD + 'in_channels': [2048], HEAD + 'in_index': [2], HEAD + 'target_upsample': 1}),
+    'mpm/mpm_r50_2-scales_ref-exact': ('mpm/mpm_r50_ref-exact', {
+        HEAD + 'in_channels': [1024, 2048], HEAD + 'in_index': [1, 2], HEAD + 'target_upsample': 1}),
     'baseline/baseline_r50_awp_ref-exact': ('baseline/baseline_r50_awp', {
         ATTACK + 'label_smoothing': 0.1, ATTACK + 'keep': 'batch_loss', **TORCHVISION_HEAD,
         'train_dataloader.dataset.pipeline': NO_ERASING, 'custom_hooks': [*PIN_RAMP, AWP]}),
@@ -204,6 +211,28 @@ def test_free_at_decays_every_parameter_with_plain_momentum(name):
     assert sum(len(g['params']) for g in optimizer.param_groups) == len(list(model.parameters()))
     assert type(model.attack).__name__ == 'FreePerturbation' and cfg.train_cfg.replays == 4
     assert (model.attack.eps, model.attack.step_size) == (4, 4)
+
+
+@pytest.mark.parametrize('name,sizes', [('mpm_r50_1-scale_ref-exact', [2]), ('mpm_r50_2-scales_ref-exact', [4, 2])])
+def test_scale_ablations_take_the_references_targets(name, sizes):
+    # mixup_seg: F.interpolate(mask, size=output_size[0], mode='nearest'), one-hot smoothed at that size, bilinear
+    # down to the next; the finest target is given as ids (the focal loss smooths them)
+    register_all_modules()
+    cfg = load(f'mpm/{name}').model.part_head
+    cfg.update(num_classes=11)
+    head = MODELS.build(cfg)
+    seen = []
+    head.loss_decode.register_forward_pre_hook(lambda module, args: seen.append(args[1]))
+    mask = torch.randint(0, 11, (1, 32, 32), generator=torch.Generator().manual_seed(0))
+    sample = DataSample().set_gt_label(0)
+    sample.gt_sem_seg = PixelData(data=mask)
+    torch.manual_seed(0)
+    feats = [torch.rand(1, c, s, s) for c, s in ((512, 8), (1024, 4), (2048, 2))]
+    maps = head(feats)
+    assert [m.shape[-1] for m in maps] == sizes
+    head.loss_by_feat(maps, [sample])
+    reference = F.interpolate(mask[None].float(), size=sizes[0], mode='nearest')[0].long()
+    assert torch.equal(seen[0], reference)
 
 
 def test_baseline_ref_exact_starts_its_head_from_the_checkpoints_fc(tmp_path, monkeypatch):

@@ -78,8 +78,9 @@ class MPMPartHead(BaseDecodeHead):
         oversample_ratio: candidates per point when ``importance_ratio > 0``.
         target_upsample: the mask becomes one-hot targets at this multiple of the finest map's size, which are
             averaged down (bilinear) to every map: 1 (default) is the reference; a head that drops the finer
-            scales of the reference sets it so that its targets are the reference's at the scales it keeps
-            (stage 4 only: 4, the 28² targets averaged to 7²; see :func:`part_targets`).
+            scales of the three-scale head can set it so that its targets are the three-scale head's at the
+            scales it keeps (stage 4 only: 4, the 28² targets averaged to 7²; see :func:`part_targets`). The PIN++
+            reference code's scale ablations use 1 (the mask sampled straight down to their finest map).
         mask_resize: how the mask is sampled down to the targets' size: ``'nearest-exact'`` (default) takes the
             pixel at each target cell's centre (224 → 28: pixel 8i + 4), ``'nearest'`` its top-left pixel (8i), as
             the PIN++ reference code's ``F.interpolate(mode='nearest')``.
