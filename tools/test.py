@@ -28,7 +28,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmpart.attacks import ATTACK_NAMES, attack_names
-from mmpart.engine.loops.test_config import configure_adversarial_test, use_test_set
+from mmpart.engine.loops.adversarial_test_cfg import configure_adversarial_test, use_test_set
 from mmpart.utils import register_all_modules
 from mmpart.utils.config_file import load_config
 from mmpart.utils.distributed import setup_cpu_distributed

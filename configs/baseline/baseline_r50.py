@@ -2,6 +2,7 @@
 # from torchvision's weights, PGD-AT (ε 4/255, 2 steps of 4/255, random start, keep-best, step ramped over
 # 2 epochs), 80 epochs, AMP, EMA 0.9998, PGD-10 validation on the EMA weights.
 #   tools/dist_train.sh configs/baseline/baseline_r50.py 8
+# The original code's recipe, where it differs from this one: baseline_r50_ref-exact.py (configs/baseline/README.md).
 _base_ = [
     '../_base_/models/resnet50_gelu.py', '../_base_/datasets/pinpp_in1k_cls.py',
     '../_base_/schedules/imagenet_bs512_80e_coslr_warmup.py', '../_base_/default_runtime.py'

@@ -4,6 +4,7 @@
 # (AdversarialWeightPerturbationHook; γ as DESIGN §11, the AWP code uses 1e-2 for PGD-AT on CIFAR); the rest of
 # the recipe is configs/baseline/baseline_r50.py.
 #   tools/dist_train.sh configs/baseline/baseline_r50_awp.py 8
+# The original code's recipe, where it differs from this one: baseline_r50_awp_ref-exact.py (configs/baseline/README.md).
 _base_ = './baseline_r50.py'
 
 custom_hooks = [

@@ -4,6 +4,7 @@
 # a cyclic learning rate and progressive resizing; here only the attack changes, so the comparison isolates it). One
 # forward-backward per attack instead of PGD-2's three passes.
 #   tools/dist_train.sh configs/baseline/baseline_r50_fast-at.py 8
+# The original code's recipe, where it differs from this one: baseline_r50_fast-at_ref-exact.py (configs/baseline/README.md).
 _base_ = './baseline_r50.py'
 
 model = dict(attack=dict(_delete_=True, type='PGD', eps=4, steps=1, step_size=5, norm='linf', random_start=True,

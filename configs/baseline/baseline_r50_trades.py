@@ -3,6 +3,7 @@
 # PGD-10 validation): loss = CE(f(x), y) + beta * KL(f(x) || f(x')), beta = 6, with x' from PGD maximising that KL
 # (L∞, ε 4/255, the recipe's 2 steps of 4/255 from a uniform random start, last iterate as the reference code).
 #   tools/dist_train.sh configs/baseline/baseline_r50_trades.py 8
+# The original code's recipe, where it differs from this one: baseline_r50_trades_ref-exact.py (configs/baseline/README.md).
 _base_ = './baseline_r50.py'
 
 model = dict(

@@ -7,6 +7,7 @@
 # ε/4), clean and robust accuracy side by side.
 # Another backbone inherits this file and sets its backbone, its own stage-1 load_from and its optimizer recipe
 # (configs/mpm/mpm_convnext-t.py, mpm_swin-t.py); a load_from that does not fit the model stops the run.
+# The original code's recipe, where it differs from this one: mpm_r50_ref-exact.py (configs/mpm/README.md).
 _base_ = [
     '../_base_/models/mpm_resnet50_gelu.py', '../_base_/datasets/pinpp_in1k_cls.py',
     '../_base_/schedules/imagenet_bs512_80e_coslr_warmup.py', '../_base_/default_runtime.py'

@@ -4,6 +4,7 @@
 # (AdversarialWeightPerturbationHook; γ as DESIGN §11, the AWP code uses 1e-2 for PGD-AT on CIFAR); the rest of
 # the recipe is configs/mpm/mpm_r50.py.
 #   tools/dist_train.sh configs/mpm/mpm_r50_awp.py 8
+# The original code's recipe, where it differs from this one: mpm_r50_awp_ref-exact.py (configs/mpm/README.md).
 _base_ = './mpm_r50.py'
 
 custom_hooks = [

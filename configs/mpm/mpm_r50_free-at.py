@@ -6,6 +6,7 @@
 # divided by m so that the optimizer takes the recipe's number of steps: 20 epochs, the warm-up and cosine
 # schedule over 0.5 and 19.5 epochs, EMA momentum ×4 (EMA updates once per batch, after its m steps); no step ramp.
 #   tools/dist_train.sh configs/mpm/mpm_r50_free-at.py 8
+# The original code's recipe, where it differs from this one: mpm_r50_free-at_ref-exact.py (configs/mpm/README.md).
 _base_ = './mpm_r50.py'
 
 replays = 4  # the paper's m; set max_epochs and the schedule with it

@@ -4,6 +4,7 @@
 # steps of 4/255 from a uniform random start, last iterate as the reference code); the part loss is computed on x'
 # as in PGD-AT.
 #   tools/dist_train.sh configs/mpm/mpm_r50_trades.py 8
+# The original code's recipe, where it differs from this one: mpm_r50_trades_ref-exact.py (configs/mpm/README.md).
 _base_ = './mpm_r50.py'
 
 model = dict(

@@ -49,7 +49,7 @@ class APGD(BaseAttack):
             raise ValueError(f'loss must be one of {APGD_LOSSES}, got {loss!r}')
         if steps < 1 or restarts < 1 or n_target_classes < 1 or eot_iter < 1:
             raise ValueError('APGD needs steps >= 1, restarts >= 1, n_target_classes >= 1 and eot_iter >= 1')
-        if check_keep(keep) == 'last' or (keep == 'loss' and loss == 'dlr-targeted'):
+        if check_keep(keep) not in ('misclassified', 'loss') or (keep == 'loss' and loss == 'dlr-targeted'):
             raise ValueError(f"APGD with loss={loss!r} takes keep='misclassified'" +
                              ("" if loss == 'dlr-targeted' else " or 'loss'") + f', got {keep!r}')
         self.eps = resolve_eps(eps, norm)

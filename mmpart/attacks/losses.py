@@ -3,9 +3,9 @@ import torch
 import torch.nn.functional as F
 
 
-def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Per-sample cross entropy."""
-    return F.cross_entropy(logits.float(), labels, reduction='none')
+def cross_entropy(logits: torch.Tensor, labels: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
+    """Per-sample cross entropy; with ``label_smoothing`` ε against the targets ``(1 - ε) · one-hot + ε / C``."""
+    return F.cross_entropy(logits.float(), labels, reduction='none', label_smoothing=label_smoothing)
 
 
 def margin(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

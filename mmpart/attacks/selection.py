@@ -7,6 +7,8 @@
   higher-loss point can still be classified correctly while an earlier one was not, so this rule
   overstates robust accuracy and must not be used to evaluate.
 * ``'last'``: the final iterate (one restart only), as the textbook PGD / FGSM.
+* ``'batch_loss'``: one iterate for the whole batch, the one of highest batch-mean loss (on a tie the earlier), as
+  the PIN++ reference code's training attack (``adv_utils.replace_best`` on the batch-mean loss); a training rule.
 """
 import inspect
 from typing import Optional
@@ -15,7 +17,7 @@ import torch
 
 from mmpart.registry import ATTACKS
 
-KEEP_RULES = ('misclassified', 'loss', 'last')
+KEEP_RULES = ('misclassified', 'loss', 'last', 'batch_loss')
 #: the rule evaluation uses, and the one adversarial training uses
 EVALUATION_KEEP, TRAINING_KEEP = 'misclassified', 'loss'
 
@@ -60,6 +62,9 @@ class IterateSelector:
             self.logits = logits.new_zeros(self.images.size(0), logits.size(1))
         if self.keep == 'last':
             take = torch.ones_like(loss, dtype=torch.bool)
+        elif self.keep == 'batch_loss':  # every sample is offered together: the batch's means compare
+            higher = not self.seen[index].all() or bool(loss.mean() > self.loss[index].mean())
+            take = torch.full_like(loss, higher, dtype=torch.bool)
         else:
             take = ~self.seen[index] | (loss > self.loss[index])
         broken = None

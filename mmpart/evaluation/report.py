@@ -12,7 +12,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmpart.attacks import EVALUATION_KEEP, with_default_keep
-from mmpart.engine.loops.test_config import configure_adversarial_test, use_test_set
+from mmpart.engine.loops.adversarial_test_cfg import configure_adversarial_test, use_test_set
 from mmpart.registry import ATTACKS
 from mmpart.utils import atomic_write, atomic_write_json, atomic_write_text
 from mmpart.utils.config_file import load_config

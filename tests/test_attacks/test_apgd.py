@@ -128,3 +128,33 @@ def test_apgd_defaults_and_bad_arguments():
         with pytest.raises(ValueError, match=match):
             APGD(**kwargs)
     assert APGD(steps=1, n_target_classes=1, loss='dlr-targeted').steps == 1
+
+
+def boundary_logits_fn(eps: float):
+    """3 classes, label 0; what decides is the mean shift ``p`` of the pixels from 0.5: inside the ε ball the sample
+    is classified correctly at a high loss (CE 1.03), on its upper face (``p = ε``, where APGD's first step lands)
+    it is misclassified at a *lower* loss (CE 0.97). A straight-through term pushes every pixel up."""
+    inside, face = torch.tensor([1.0, 0.9, 0.9]), torch.tensor([1.0, 1.5, -5.0])
+
+    def logits_fn(x):
+        shift = x.flatten(1).mean(1)
+        on_face = (shift.detach() - 0.5 >= eps * (1 - 1e-3))[:, None]
+        return torch.where(on_face, face, inside) + (shift - shift.detach())[:, None] * torch.tensor([-1.0, 1.0, 1.0])
+
+    return logits_fn
+
+
+def test_first_misclassified_iterate_is_returned_even_at_a_lower_loss():
+    # the harder case of the evaluation rule: APGD's random start is classified correctly at a higher loss than the
+    # first misclassified iterate; a rule that kept the highest loss would return the start and call the sample robust
+    images, labels = torch.full((4, 1, 8, 8), 0.5), torch.zeros(4, dtype=torch.long)
+    logits_fn = boundary_logits_fn(8 / 255)
+    loss = {}
+    for keep in ('misclassified', 'loss'):
+        adv = APGD(eps=8, steps=3, keep=keep)(logits_fn, images, labels)
+        with torch.no_grad():
+            logits = logits_fn(adv)
+        loss[keep] = torch.nn.functional.cross_entropy(logits, labels, reduction='none')
+        broken = (logits.argmax(1) != labels).tolist()
+        assert broken == [keep == 'misclassified'] * 4
+    assert (loss['misclassified'] < loss['loss']).all()

@@ -79,6 +79,48 @@ def test_worst_case_and_per_attack_numbers(individual):
     assert torch.equal(attack(clean_logits_fn, images, labels), result.images)
 
 
+class FixedOutcome(BaseAttack):
+    """Moves every sample to ``marker`` (channel 1) where the model's logits are ``logits`` (the same for all)."""
+
+    def __init__(self, logits, marker: float) -> None:
+        self.logits, self.marker = torch.tensor(logits), marker
+
+    def __call__(self, logits_fn, images, labels):
+        return self.run(logits_fn, images, labels).images
+
+    def run(self, logits_fn, images, labels):
+        adversarial = images.clone()
+        adversarial[:, 1] = self.marker
+        return AttackResult(adversarial, self.logits.expand(len(images), -1).clone())
+
+    def threat_model(self):
+        return threat_model('FixedOutcome', 'linf', 4.0)
+
+
+#: label 0: classified correctly at a high loss (CE 1.03), and misclassified at a lower one (CE 0.97)
+CORRECT_HIGH_LOSS, WRONG_LOWER_LOSS = [1.0, 0.9, 0.9], [1.0, 1.5, -5.0]
+
+
+@pytest.mark.parametrize('individual', [False, True])
+@pytest.mark.parametrize('breaking_first', [False, True])
+def test_worst_case_is_the_misclassified_point_whatever_the_losses(individual, breaking_first):
+    # the harder case of the evaluation rule: one attack leaves the sample correct at a higher loss than the other's
+    # misclassified point; the worst case is the misclassified point, in either order, and the sample is broken
+    images, labels = samples(3)
+    images[:, 0, 0, 0] = 0.0  # clean logits of id 0: right for label 0
+    labels = torch.zeros(3, dtype=torch.long)
+    loss = torch.nn.functional.cross_entropy(torch.tensor([CORRECT_HIGH_LOSS, WRONG_LOWER_LOSS]), labels[:2],
+                                             reduction='none')
+    assert loss[0] > loss[1]
+    correct, wrong = FixedOutcome(CORRECT_HIGH_LOSS, marker=1.0), FixedOutcome(WRONG_LOWER_LOSS, marker=2.0)
+    members, names = ([wrong, correct], ['wrong', 'correct']) if breaking_first else ([correct, wrong],
+                                                                                     ['correct', 'wrong'])
+    result = MultiAttack(members, names=names, individual=individual).run(clean_logits_fn, images, labels)
+    assert broken_by(result.logits, labels) == {0, 1, 2}
+    assert result.images[:, 1, 0, 0].tolist() == [2.0] * 3
+    torch.testing.assert_close(result.logits, torch.tensor([WRONG_LOWER_LOSS] * 3))
+
+
 def test_no_sample_left_skips_the_remaining_attacks():
     first, second = BreaksSamples(set(range(6)), 1.0), BreaksSamples(set(), 2.0)
     images, labels = samples()

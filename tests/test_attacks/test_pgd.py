@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmpart.attacks import FGSM, PGD, STANDARD_EPS, from_pixel_space, pixel_space_logits, to_pixel_space
 from mmpart.registry import ATTACKS
 
-from .straight_through import ALPHA, CENTRE, TABLES, position_images, table_logits_fn
+from .straight_through import ALPHA, CENTRE, LOWER_LOSS_BREAK, TABLES, position_images, table_logits_fn
 
 
 @pytest.fixture
@@ -73,6 +73,24 @@ def test_loss_rule_overstates_robustness_where_misclassified_does_not():
             logits_fn, images, labels).logits
         robust[keep] = (logits.argmax(1) == labels).tolist()
     assert robust == dict(loss=[True, True], misclassified=[False, True])
+
+
+@pytest.mark.parametrize('restarts', [1, 2])
+def test_first_misclassified_iterate_is_returned_even_at_a_lower_loss(restarts):
+    # the harder case of the evaluation rule: sample 2 is classified correctly at iterate 1 with a higher loss than
+    # at iterate 2, where it is first misclassified; a rule that kept the highest loss would call it robust
+    loss = F.cross_entropy(TABLES[LOWER_LOSS_BREAK][1:3], torch.tensor([0, 0]), reduction='none')
+    assert loss[0] > loss[1] and TABLES[LOWER_LOSS_BREAK][1].argmax() == 0 != TABLES[LOWER_LOSS_BREAK][2].argmax()
+    images, labels = position_images((LOWER_LOSS_BREAK, 1)), torch.tensor([0, 0])
+    returned = {}
+    for keep in ('misclassified', 'loss'):
+        result = PGD(eps=40, steps=3, step_size=ALPHA * 255, random_start=False, restarts=restarts, keep=keep).run(
+            table_logits_fn(), images, labels)
+        returned[keep] = ((result.images[:, 0, 0, 0] - CENTRE) / ALPHA).round().long().tolist()
+        torch.testing.assert_close(result.logits, table_logits_fn()(result.images))
+        if keep == 'misclassified':
+            assert (result.logits.argmax(1) != labels).tolist() == [True, False]  # counted broken
+    assert returned == dict(misclassified=[2, 2], loss=[1, 2])
 
 
 def test_broken_samples_leave_the_batch():

@@ -40,5 +40,14 @@ def test_never_updated_samples_come_back_clean_and_defaults_are_set_only_where_t
     assert with_default_keep(dict(type='PGD'), 'loss') == dict(type='PGD', keep='loss')
     assert with_default_keep(dict(type='PGD', keep='last'), 'loss') == dict(type='PGD', keep='last')
     assert with_default_keep(dict(type='AutoAttack'), 'loss') == dict(type='AutoAttack')
-    with pytest.raises(ValueError, match="keep must be one of \\['misclassified', 'loss', 'last'\\], got 'best'"):
+    with pytest.raises(ValueError,
+                       match="keep must be one of \\['misclassified', 'loss', 'last', 'batch_loss'\\], got 'best'"):
         IterateSelector(torch.zeros(1, 1), 'best')
+
+
+def test_misclassified_point_replaces_an_earlier_correct_one_of_higher_loss():
+    selector = IterateSelector(torch.zeros(1, 1), 'misclassified')
+    assert feed(selector, 1.0, [0.9], [0], index=(0, ), labels=(0, )).tolist() == [False]  # correct, high loss
+    assert feed(selector, 2.0, [0.4], [1], index=(0, ), labels=(0, )).tolist() == [True]  # wrong, lower loss
+    assert selector.images[:, 0].tolist() == [2.0] and selector.broken.tolist() == [True]
+    assert selector.logits.argmax(1).tolist() == [1] and selector.loss.tolist() == [pytest.approx(0.4)]

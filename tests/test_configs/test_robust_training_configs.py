@@ -109,3 +109,43 @@ def test_two_stage_recipe(synthetic_pinpp, tmp_path):
     assert isinstance(runner.model, TwoStagePartClassifier) and runner.model.attack.steps == 2
     scalars = runner.message_hub.log_scalars
     assert {'train/loss_cls', 'train/loss_part_s0', 'val/accuracy/robust_top1'} <= set(scalars)
+
+
+def test_fast_at_reference_options_train_an_mpm_through_the_runner(synthetic_pinpp, tmp_path):
+    # the options of configs/mpm/mpm_r50_fast-at_ref-exact.py on the synthetic MPM: attack in train mode, start clamped
+    # in the graph, the images resized at epoch 1 (64 → 32 px, the part maps following), the lr by fractional epoch
+    ref_exact = Config.fromfile(str(CONFIGS / 'mpm' / 'mpm_r50_fast-at_ref-exact.py'))
+    lr_hook = next(h for h in ref_exact.custom_hooks if h.type == 'PiecewiseLinearLRHook')
+    small = [dict(t, scale=32) if t['type'] == 'JointRandomResizedCrop' else t
+             for t in Config.fromfile(str(CONFIGS / 'mpm' / 'mpm_r18_synthetic.py')).train_pipeline]
+    sizes = []
+
+    def build_model(self, model):
+        model = real_build(self, model)
+        model.backbone.register_forward_pre_hook(lambda m, args: sizes.append((m.training, args[0].shape[-1])))
+        return model
+
+    real_build = Runner.build_model
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Runner, 'build_model', build_model)
+        register_all_modules()
+        cfg = Config.fromfile(str(CONFIGS / 'mpm' / 'mpm_r18_synthetic_fast-at.py'))
+        options = dict(option.split('=', 1) for option in short_run_options(synthetic_pinpp))
+        cfg.merge_from_dict({k: int(v) if v.isdigit() else v for k, v in options.items()})
+        cfg.merge_from_dict({'model.attack_mode': ref_exact.model.attack_mode,
+                             'model.attack.clamp_in_graph': ref_exact.model.attack.clamp_in_graph,
+                             'model.part_head.mask_resize': ref_exact.model.part_head.mask_resize})
+        cfg.param_scheduler = None
+        cfg.custom_hooks = [dict(type='ProgressiveResizingHook', phases=[
+                                dict(begin=1, dataloader=dict(batch_size=4, dataset=dict(pipeline=small)))]),
+                            dict(lr_hook, epochs=[0, 1, 2], values=[0.0, 0.4, 0.04])]
+        for loader in ('train_dataloader', 'val_dataloader'):
+            cfg[loader].persistent_workers = False
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        cfg.work_dir = str(tmp_path)
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+    assert runner.model.attack_mode == 'train' and runner.model.attack.clamp_in_graph
+    # every training-mode pass: 2 per iteration (the attack's, the step's); epoch 0 at 64 px, epoch 1 at 32 px
+    assert sizes == [(True, 64)] * 4 + [(True, 32)] * 8
+    assert runner.iter == 6 and runner.optim_wrapper.get_lr()['lr'][0] == pytest.approx(0.04)

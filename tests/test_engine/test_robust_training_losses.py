@@ -48,7 +48,7 @@ def test_trades_loss_is_beta_times_the_batch_mean_kl():
     assert TRADESLoss(beta=6.0)(clean, adversarial).item() == pytest.approx(6 * by_hand, rel=1e-6)
     with pytest.raises(ValueError, match='^beta must be >= 0, got -1$'):
         TRADESLoss(beta=-1)
-    assert TRADESLoss().beta == 6.0  # the paper's ImageNet-scale trade-off
+    assert TRADESLoss().beta == 6.0  # the official code's CIFAR-10 setting (it has no ImageNet recipe)
     assert TRADESLoss(beta=0).beta == 0 and TRADESLoss(beta=0.5)(clean, adversarial).item() == pytest.approx(
         0.5 * by_hand, rel=1e-6)  # 0 (clean training) and fractions are allowed
 

@@ -26,7 +26,7 @@ from mmengine.runner import Runner
 from mmpart.analysis import per_class_report, per_class_table, plot_confusion_matrix, plot_per_class
 from mmpart.apis import display_class_names
 from mmpart.attacks import ATTACK_NAMES
-from mmpart.engine.loops.test_config import configure_adversarial_test, use_test_set
+from mmpart.engine.loops.adversarial_test_cfg import configure_adversarial_test, use_test_set
 from mmpart.registry import DATASETS
 from mmpart.utils import atomic_write_json, register_all_modules
 from mmpart.utils.config_file import load_config

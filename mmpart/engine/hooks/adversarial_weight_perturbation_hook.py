@@ -25,8 +25,10 @@ class AdversarialWeightPerturbationHook(Hook):
     with ``torch.autograd.grad`` on the model itself (no proxy copy, no ``.grad`` touched); the proxy's forward
     does not count for BN: running statistics are restored after it.
 
-    The loss is the model's whole training loss (PGD-AT: the loss on the adversarial batch, MPM: with the part loss;
-    TRADES: its three terms), through the hook point of :class:`AdversarialTrainMixin`; under DDP every process
+    The loss is the model's whole training loss (PGD-AT: the loss on the adversarial batch, label smoothing included,
+    MPM: with the part loss; TRADES: its three terms), through the hook point of :class:`AdversarialTrainMixin`;
+    ``loss='plain_ce'`` follows the reference code's instead (the unsmoothed cross entropy, plus TRADES' KL term, of
+    the classification logits; :meth:`AdversarialTrainMixin.plain_ce_losses`). Under DDP every process
     averages the gradient over the processes first, so all perturb alike and the step equals a single-process
     step on the global batch. Under fp16 autocast the loss is scaled before the gradient (the direction is
     unchanged) and a layer whose gradient is not finite is left unperturbed.
@@ -37,15 +39,21 @@ class AdversarialWeightPerturbationHook(Hook):
     Args:
         gamma: size of the perturbation relative to each weight's norm (DESIGN §11: 5e-3; the AWP reference code's
             defaults are 1e-2 for PGD-AT with a PreAct ResNet-18 and 5e-3 for TRADES with a WRN-34-10, on CIFAR).
-        warmup_epochs: epochs trained without perturbation first (the reference's ``awp_warmup``).
+        warmup_epochs: epochs trained without perturbation first: AWP runs from the 0-based epoch ``warmup_epochs``
+            on. The reference's ``--awp-warmup N`` compares with a 0-based epoch in its PGD-AT script (``AT_AWP``: N
+            here) and with a 1-based one in its TRADES script (``trades_AWP``, epochs from 1: N - 1 here).
+        loss: ``'training'`` (default): the perturbation ascends the model's training loss; ``'plain_ce'``: the
+            reference code's loss (see above).
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, gamma: float = 5e-3, warmup_epochs: int = 0) -> None:
+    def __init__(self, gamma: float = 5e-3, warmup_epochs: int = 0, loss: str = 'training') -> None:
         if gamma < 0 or warmup_epochs < 0:
             raise ValueError(f'gamma and warmup_epochs must be >= 0, got {gamma}, {warmup_epochs}')
-        self.gamma, self.warmup_epochs = gamma, warmup_epochs
+        if loss not in ('training', 'plain_ce'):
+            raise ValueError(f"loss must be 'training' or 'plain_ce', got {loss!r}")
+        self.gamma, self.warmup_epochs, self.loss = gamma, warmup_epochs, loss
         self.applied: List[Tuple[nn.Parameter, torch.Tensor]] = []
 
     @staticmethod

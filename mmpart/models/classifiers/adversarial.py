@@ -6,6 +6,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Protocol, Tuple, Un
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmpretrain.models import ImageClassifier
 from mmpretrain.structures import DataSample
 
@@ -24,8 +25,9 @@ Losses = Dict[str, torch.Tensor]
 
 class WeightPerturbation(Protocol):
     """What :class:`AdversarialTrainMixin` calls between the attack and the training forward (e.g.
-    :class:`~mmpart.engine.hooks.AdversarialWeightPerturbationHook`): ``losses_fn()`` computes the training losses
-    at the current weights."""
+    :class:`~mmpart.engine.hooks.AdversarialWeightPerturbationHook`): ``losses_fn()`` computes, at the current
+    weights, the losses named by the perturbation's ``loss`` attribute: ``'training'`` (or no such attribute) the
+    training losses, ``'plain_ce'`` :meth:`AdversarialTrainMixin.plain_ce_losses`."""
 
     def perturb(self, model: nn.Module, losses_fn: Callable[[], Losses]) -> None:
         ...
@@ -35,9 +37,9 @@ class AdversarialTrainMixin:
     """Makes a classifier's ``loss`` mode train on adversarial inputs.
 
     In ``forward(mode='loss')`` the attack runs with every module in eval mode (BN statistics are read, never
-    updated), through ``mode='tensor'``: for MPM that is the classification path alone, no bypass layer. The
-    attack asks for input gradients only (no parameter gradients, no optimizer state). Training modes are then
-    restored exactly and the training losses run:
+    updated; ``attack_mode='train'`` leaves the training modes instead), through ``mode='tensor'``: for MPM that is
+    the classification path alone, no bypass layer. The attack asks for input gradients only (no parameter
+    gradients, no optimizer state). Training modes are then restored exactly and the training losses run:
 
     * PGD-AT (``robust_loss=None``): the attack maximises the classification loss of the labels, and the usual loss
       (MPM: classification + part loss) runs once on the adversarial batch only;
@@ -48,9 +50,9 @@ class AdversarialTrainMixin:
       the clean and adversarial logits (``loss_robust``), and the model's other losses on the adversarial batch
       (MPM: the part loss, as in PGD-AT; :meth:`logits_and_auxiliary_losses`).
 
-    A ``weight_perturbation`` (set by a hook, e.g. AWP's) is called with the training-loss closure after the attack
-    and before the training forward; it perturbs the weights that the training forward then uses (and restores
-    them after the optimizer step).
+    A ``weight_perturbation`` (set by a hook, e.g. AWP's) is called with the training-loss closure (or that of
+    :meth:`plain_ce_losses`, if its ``loss`` is ``'plain_ce'``) after the attack and before the training forward; it
+    perturbs the weights that the training forward then uses (and restores them after the optimizer step).
 
     Living in the model's forward, the step needs no special wrapper: under DDP the wrapper calls
     ``module.forward``, so the attack runs on the unwrapped module inside the same ``optim_context`` (autocast with
@@ -65,11 +67,20 @@ class AdversarialTrainMixin:
             step_size=4)``; a config without ``keep`` keeps the highest-loss iterate (``keep='loss'``; TRADES: the
             last); None trains on clean inputs.
         robust_loss: None for PGD-AT, or a loss of clean and adversarial logits (``MODELS``, e.g. ``TRADESLoss``).
+        attack_mode: ``'eval'`` (default): the attack sees the model in eval mode. ``'train'``: in its training
+            modes, as Wong et al.'s fast-AT code attacks it: BatchNorm normalises each attack pass with the batch's
+            statistics and updates its running statistics once per attack forward pass (then once more in the
+            training forward), and the attack's gradient of a sample depends on the batch through them (under fp16
+            autocast the per-sample rescaling of :func:`~mmpart.attacks.gradients.loss_and_input_gradient` weighs
+            those cross-sample terms unlike the reference's single loss scale; in fp32 the gradient is the same).
     """
 
     def __init__(self, *args, attack: Optional[Union[dict, BaseAttack]] = None,
-                 robust_loss: Optional[Union[dict, nn.Module]] = None, **kwargs) -> None:
+                 robust_loss: Optional[Union[dict, nn.Module]] = None, attack_mode: str = 'eval', **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if attack_mode not in ('eval', 'train'):
+            raise ValueError(f"attack_mode must be 'eval' or 'train', got {attack_mode!r}")
+        self.attack_mode = attack_mode
         self.robust_loss = MODELS.build(robust_loss) if isinstance(robust_loss, dict) else robust_loss
         if self.robust_loss is not None and attack is None:
             raise ValueError(f'robust_loss={type(self.robust_loss).__name__} compares clean and adversarial logits: '
@@ -91,15 +102,32 @@ class AdversarialTrainMixin:
         """The losses of one training step on a preprocessed (normalised) batch: attack, weight perturbation (if a
         hook set one), training losses."""
         if self.attack is None:
+            adversarial = inputs
             losses_fn = partial(self.loss, inputs, data_samples)
         elif self.robust_loss is None:
-            losses_fn = partial(self.loss, self.adversarial_inputs(inputs, data_samples), data_samples)
+            adversarial = self.adversarial_inputs(inputs, data_samples)
+            losses_fn = partial(self.loss, adversarial, data_samples)
         else:
             adversarial = self._attack(inputs, lambda logits_fn, images: _probabilities(logits_fn, images))
             losses_fn = partial(self.robust_losses, inputs, adversarial, data_samples)
         if self.weight_perturbation is not None:
-            self.weight_perturbation.perturb(self, losses_fn)
+            plain = getattr(self.weight_perturbation, 'loss', 'training') == 'plain_ce'
+            self.weight_perturbation.perturb(
+                self, partial(self.plain_ce_losses, inputs, adversarial, data_samples) if plain else losses_fn)
         return losses_fn()
+
+    def plain_ce_losses(self, inputs: torch.Tensor, adversarial: torch.Tensor,
+                        data_samples: List[DataSample]) -> Losses:
+        """The loss the AWP reference code perturbs the weights along: the plain (unsmoothed) cross entropy of the
+        classification logits on the batch the step trains on (PGD-AT: ``adversarial``; ``AT_AWP/utils_awp.py``),
+        or with a ``robust_loss`` (TRADES) the cross entropy on the clean batch plus ``robust_loss`` of the clean and
+        adversarial logits (``trades_AWP/utils_awp.py``); no auxiliary loss (MPM's part loss)."""
+        labels = torch.cat([sample.gt_label for sample in data_samples]).to(inputs.device)
+        if self.robust_loss is None:
+            return {'loss_cls': F.cross_entropy(self(adversarial, mode='tensor').float(), labels)}
+        logits = self(inputs, mode='tensor')
+        return {'loss_cls': F.cross_entropy(logits.float(), labels),
+                'loss_robust': self.robust_loss(logits, self(adversarial, mode='tensor'))}
 
     def adversarial_inputs(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> torch.Tensor:
         """Attack a preprocessed (normalised) batch against its labels; returns the adversarial batch, normalised."""
@@ -108,14 +136,18 @@ class AdversarialTrainMixin:
 
     def _attack(self, inputs: torch.Tensor,
                 targets_fn: Callable[[Callable, torch.Tensor], torch.Tensor]) -> torch.Tensor:
-        """The attack on a normalised batch, in eval mode, against ``targets_fn(logits_fn, pixel images)``."""
-        with self._eval_mode():
+        """The attack on a normalised batch, in eval mode (or as the model is, ``attack_mode='train'``), against
+        ``targets_fn(logits_fn, pixel images)``."""
+        with self._eval_mode(self.attack_mode == 'eval'):
             logits_fn, images = pixel_space_logits(self), to_pixel_space(self, inputs)
             adversarial = self.attack(logits_fn, images, targets_fn(logits_fn, images))
         return from_pixel_space(self, adversarial)
 
     @contextmanager
-    def _eval_mode(self) -> Iterator[None]:
+    def _eval_mode(self, enabled: bool = True) -> Iterator[None]:
+        if not enabled:
+            yield
+            return
         modes = [(module, module.training) for module in self.modules()]
         self.eval()
         try:

@@ -29,7 +29,8 @@ class MPMClassifier(AdversarialTrainMixin, ImageClassifier):
         backbone: multi-scale backbone (e.g. ``ResNetAct`` with ``out_indices=(1, 2, 3)``).
         part_head: the bypass; its ``in_channels`` / ``in_index`` select the backbone outputs.
         neck, head, pretrained, train_cfg, data_preprocessor, init_cfg: as ``ImageClassifier``.
-        attack, robust_loss: adversarial training (PGD-AT or TRADES), see :class:`AdversarialTrainMixin`.
+        attack, robust_loss, attack_mode: adversarial training (PGD-AT, TRADES, ...), see
+            :class:`AdversarialTrainMixin`.
     """
 
     #: state-dict prefixes of the bypass, dropped when deploying as a plain classifier
@@ -38,10 +39,10 @@ class MPMClassifier(AdversarialTrainMixin, ImageClassifier):
     def __init__(self, backbone: dict, part_head: dict, neck: Optional[dict] = None, head: Optional[dict] = None,
                  attack: Optional[dict] = None, pretrained: Optional[str] = None, train_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None,
-                 robust_loss: Optional[dict] = None) -> None:
+                 robust_loss: Optional[dict] = None, attack_mode: str = 'eval') -> None:
         super().__init__(backbone=backbone, neck=neck, head=head, attack=attack, pretrained=pretrained,
                          train_cfg=train_cfg, data_preprocessor=data_preprocessor, init_cfg=init_cfg,
-                         robust_loss=robust_loss)
+                         robust_loss=robust_loss, attack_mode=attack_mode)
         self.part_head = MODELS.build(part_head)
 
     def _cls_feat(self, feats: Tuple[torch.Tensor], stage: str) -> Union[Tuple[torch.Tensor], torch.Tensor]:

@@ -36,7 +36,8 @@ class TwoStagePartClassifier(AdversarialTrainMixin, ImageClassifier):
             ``num_classes``).
         neck, head: the classifier's neck and head, as in ``ImageClassifier``.
         map_size: size the part maps are resized to (bilinear) before the classifier; None keeps the head's.
-        attack, robust_loss: adversarial training (PGD-AT, TRADES, ...), see :class:`AdversarialTrainMixin`.
+        attack, robust_loss, attack_mode: adversarial training (PGD-AT, TRADES, ...), see
+            :class:`AdversarialTrainMixin`.
         pretrained, train_cfg, data_preprocessor, init_cfg: as ``ImageClassifier``.
     """
 
@@ -44,10 +45,10 @@ class TwoStagePartClassifier(AdversarialTrainMixin, ImageClassifier):
                  head: Optional[dict] = None, map_size: Optional[Sequence[int]] = None, attack: Optional[dict] = None,
                  robust_loss: Optional[dict] = None, pretrained: Optional[str] = None,
                  train_cfg: Optional[dict] = None, data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None, attack_mode: str = 'eval') -> None:
         super().__init__(backbone=backbone, neck=neck, head=head, attack=attack, robust_loss=robust_loss,
                          pretrained=pretrained, train_cfg=train_cfg, data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+                         init_cfg=init_cfg, attack_mode=attack_mode)
         self.part_head = MODELS.build(part_head)
         self.part_classifier = MODELS.build(part_classifier)
         self.map_size = None if map_size is None else tuple(map_size)

@@ -20,6 +20,7 @@ from ..utils import (
     project_points,
     random_pixels,
 )
+from ..utils.part_targets import MASK_RESIZE_MODES
 from ..utils.point_sampling import NumPoints
 
 
@@ -77,8 +78,12 @@ class MPMPartHead(BaseDecodeHead):
         oversample_ratio: candidates per point when ``importance_ratio > 0``.
         target_upsample: the mask becomes one-hot targets at this multiple of the finest map's size, which are
             averaged down (bilinear) to every map: 1 (default) is the reference; a head that drops the finer
-            scales of the reference sets it so that its targets are the reference's at the scales it keeps
-            (stage 4 only: 4, the 28² targets averaged to 7²; see :func:`part_targets`).
+            scales of the three-scale head can set it so that its targets are the three-scale head's at the
+            scales it keeps (stage 4 only: 4, the 28² targets averaged to 7²; see :func:`part_targets`). The PIN++
+            reference code's scale ablations use 1 (the mask sampled straight down to their finest map).
+        mask_resize: how the mask is sampled down to the targets' size: ``'nearest-exact'`` (default) takes the
+            pixel at each target cell's centre (224 → 28: pixel 8i + 4), ``'nearest'`` its top-left pixel (8i), as
+            the PIN++ reference code's ``F.interpolate(mode='nearest')``.
         init_cfg, **kwargs: other :class:`mmseg.models.decode_heads.decode_head.BaseDecodeHead` arguments
             (e.g. ``align_corners``).
     """
@@ -89,7 +94,7 @@ class MPMPartHead(BaseDecodeHead):
                  norm_cfg: Optional[dict] = None, act_cfg: Optional[dict] = None,
                  loss_decode: Optional[dict] = None, num_points: Optional[NumPoints] = None,
                  importance_ratio: float = 0.0, oversample_ratio: float = 3.0, target_upsample: int = 1,
-                 init_cfg: Optional[dict] = None, **kwargs) -> None:
+                 mask_resize: str = 'nearest-exact', init_cfg: Optional[dict] = None, **kwargs) -> None:
         norm_cfg = dict(type='BN', requires_grad=True) if norm_cfg is None else norm_cfg
         act_cfg = dict(type='GELU') if act_cfg is None else act_cfg
         loss_decode = dict(type='SoftFocalLoss', gamma=2.0, loss_weight=1.0) if loss_decode is None else loss_decode
@@ -112,6 +117,9 @@ class MPMPartHead(BaseDecodeHead):
         if int(target_upsample) != target_upsample or target_upsample < 1:
             raise ValueError(f'target_upsample must be a whole number >= 1, got {target_upsample}')
         self.target_upsample = int(target_upsample)
+        if mask_resize not in MASK_RESIZE_MODES:
+            raise ValueError(f'mask_resize must be one of {MASK_RESIZE_MODES}, got {mask_resize!r}')
+        self.mask_resize = mask_resize
         widths = [channels // 2**(num_scales - 1 - i) for i in range(num_scales)]
         self.projections = nn.ModuleList(
             ConvModule(c, w, 1, norm_cfg=norm_cfg, act_cfg=None) for c, w in zip(in_channels, widths))
@@ -195,7 +203,7 @@ class MPMPartHead(BaseDecodeHead):
         labels, weights = self._labels_and_weights(batch_data_samples, sizes[0], seg_logits[0].device)
         label_size = tuple(self.target_upsample * side for side in sizes[0])
         targets = part_targets(labels, sizes, self.num_classes, self.label_smoothing, self.ignore_index, points,
-                               label_size)
+                               label_size, self.mask_resize)
         loss_fns = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
         losses = {}
         for i, (logits, target) in enumerate(zip(seg_logits, targets)):

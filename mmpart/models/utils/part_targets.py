@@ -8,22 +8,30 @@ from mmpart.datasets.part_id_table import IGNORE_INDEX
 
 from .point_sampling import gather_pixels
 
+#: how a part mask is sampled down to a target map: the pixel at each cell's centre (as the joint transforms), or
+#: its top-left pixel (torch's ``'nearest'``, the PIN++ reference code's ``F.interpolate`` default)
+MASK_RESIZE_MODES = ('nearest-exact', 'nearest')
 
-def resize_part_labels(labels: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
-    """Resize N×H×W part ids to ``size`` with nearest sampling at pixel centres (as the joint transforms)."""
-    return F.interpolate(labels[:, None].float(), size=tuple(size), mode='nearest-exact')[:, 0].long()
+
+def resize_part_labels(labels: torch.Tensor, size: Tuple[int, int], mode: str = 'nearest-exact') -> torch.Tensor:
+    """Resize N×H×W part ids to ``size`` by nearest sampling: ``'nearest-exact'`` takes the pixel at each output
+    cell's centre (224 → 28: pixel 8i + 4), ``'nearest'`` its top-left pixel (pixel 8i)."""
+    if mode not in MASK_RESIZE_MODES:
+        raise ValueError(f'mask resize mode must be one of {MASK_RESIZE_MODES}, got {mode!r}')
+    return F.interpolate(labels[:, None].float(), size=tuple(size), mode=mode)[:, 0].long()
 
 
 def part_targets(labels: torch.Tensor, sizes: Sequence[Tuple[int, int]], num_classes: int,
                  smoothing: float = 0.1, ignore_index: int = IGNORE_INDEX,
                  points: Optional[Sequence[torch.Tensor]] = None,
-                 label_size: Optional[Tuple[int, int]] = None) -> List[torch.Tensor]:
+                 label_size: Optional[Tuple[int, int]] = None,
+                 mask_resize: str = 'nearest-exact') -> List[torch.Tensor]:
     """Targets of MPM's part loss, one per entry of ``sizes`` (finest first), on the maps or at points.
 
-    The mask is resized (nearest) to the finest size and stands for label-smoothed one-hot vectors
-    (``1 - ε + ε/C`` on the label, ``ε/C`` elsewhere; ``ignore_index`` pixels: all zero), which are
-    bilinearly downsampled to the other sizes. The finest target is returned as the N×h×w ids
-    (:func:`soft_focal_loss` smooths them, without a C×h×w tensor), the others as soft N×C×h×w
+    The mask is resized (nearest, ``mask_resize``: see :func:`resize_part_labels`) to the finest size and
+    stands for label-smoothed one-hot vectors (``1 - ε + ε/C`` on the label, ``ε/C`` elsewhere; ``ignore_index``
+    pixels: all zero), which are bilinearly downsampled to the other sizes. The finest target is returned as the
+    N×h×w ids (:func:`soft_focal_loss` smooths them, without a C×h×w tensor), the others as soft N×C×h×w
     targets. Bilinear resizing is linear, so it runs on the one-hot planes of the ids present in
     the batch only (PIN++ has 3,309 classes, an image a handful of parts) and the constant ``ε/C``
     part is added after: the values of resizing the full C-channel targets, at a fraction of the cost.
@@ -44,11 +52,12 @@ def part_targets(labels: torch.Tensor, sizes: Sequence[Tuple[int, int]], num_cla
         ignore_index: id of pixels without a label.
         points: pixels to give the targets at, one index tensor per size.
         label_size: size at which the mask becomes one-hot targets (default ``sizes[0]``).
+        mask_resize: ``'nearest-exact'`` or ``'nearest'`` (:func:`resize_part_labels`).
     """
     soft_sizes = list(enumerate(sizes))
     if label_size is None or tuple(label_size) == tuple(sizes[0]):
         label_size, soft_sizes = sizes[0], soft_sizes[1:]
-    labels = resize_part_labels(labels, label_size)
+    labels = resize_part_labels(labels, label_size, mask_resize)
     valid = labels != ignore_index
     bad = valid & ((labels < 0) | (labels >= num_classes))
     if bad.any():

@@ -2,7 +2,7 @@
 import pytest
 from mmengine.config import Config
 
-from mmpart.engine.loops.test_config import configure_adversarial_test, robust_evaluator, use_test_set
+from mmpart.engine.loops.adversarial_test_cfg import configure_adversarial_test, robust_evaluator, use_test_set
 
 
 def plain_cfg(**extra) -> Config:
