@@ -30,6 +30,7 @@ def write_image(path, value):
 
 
 def test_imagenet_c_release_layout(tmp_path):
+    register_all_modules()  # whatever default scope an earlier test left current
     for corruption in ('fog', 'snow'):
         for severity in (1, 2):
             for label, wnid in enumerate(WNIDS):
