@@ -63,9 +63,7 @@ NUM_CLASSES = 10
 GRAIN = 16.0
 STAGES = ('image decode', 'mask decode', 'crop+resize', 'flip', 'jitter', 'erasing', 'pack', 'collate')
 # the step of the mmpart pipeline each transform is timed as
-# (after LazyLoadImageFromFile, which reads the header only, crop+resize includes decoding the image)
-STAGE_OF = dict(LoadImageFromFile='image decode', LazyLoadImageFromFile='image decode', LoadPartMask='mask decode',
-                JointRandomResizedCrop='crop+resize',
+STAGE_OF = dict(LoadImageFromFile='image decode', LoadPartMask='mask decode', JointRandomResizedCrop='crop+resize',
                 RandomFlip='flip', ColorJitter='jitter', RandomErasing='erasing', PackPartInputs='pack')
 
 
@@ -207,24 +205,8 @@ def recipe_transforms() -> List[dict]:
 
 
 def variants() -> Dict[str, Tuple[List[dict], str]]:
-    """mmpart pipelines measured: name -> (transforms, mask folder). Each adds one lever to the one before."""
-    crop = dict(type='JointRandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic')
-    flip = dict(type='RandomFlip', prob=0.5, direction='horizontal')
-    cpu_augments = [
-        dict(type='ColorJitter', brightness=0.1, contrast=0.1, saturation=0.1),
-        dict(type='RandomErasing', erase_prob=0.25, mode='rand', min_area_ratio=0.02, max_area_ratio=1 / 3,
-             fill_color=[103.53, 116.28, 123.675], fill_std=[57.375, 57.12, 58.395]),
-    ]
-    pack = dict(type='PackPartInputs')
-    return {
-        'mmpart-eager': ([dict(type='LoadImageFromFile'), dict(type='LoadPartMask'), crop, flip, *cpu_augments,
-                          pack], 'seg'),
-        'mmpart-lazy': ([dict(type='LazyLoadImageFromFile'), dict(type='LoadPartMask'), crop, flip, *cpu_augments,
-                         pack], 'seg'),
-        'mmpart-lazy-reduced': ([dict(type='LazyLoadImageFromFile'), dict(type='LoadPartMask'),
-                                 dict(crop, reduced_decode=True), flip, *cpu_augments, pack], 'seg'),
-        'mmpart-recipe': (recipe_transforms(), 'seg'),
-    }
+    """mmpart pipelines measured: name -> (transforms, mask folder)."""
+    return {'mmpart-recipe': (recipe_transforms(), 'seg')}
 
 
 # ------------------------------------------------------------------------------------------ measuring

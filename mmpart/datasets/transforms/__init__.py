@@ -2,9 +2,8 @@
 from .annotation_part_mask import LoadPartMaskFromAnnotations, rasterize_part_annotations
 from .formatting import PackPartInputs
 from .joint_geometry import JointRandomResizedCrop, JointResizeEdge
-from .lazy_loading import EncodedImage, LazyLoadImageFromFile
 from .loading import LoadPartMask
 from .object_mask import PartMaskToObjectMask
 
-__all__ = ['LoadPartMask', 'LazyLoadImageFromFile', 'EncodedImage', 'JointRandomResizedCrop', 'JointResizeEdge',
-           'PackPartInputs', 'LoadPartMaskFromAnnotations', 'PartMaskToObjectMask', 'rasterize_part_annotations']
+__all__ = ['LoadPartMask', 'JointRandomResizedCrop', 'JointResizeEdge', 'PackPartInputs', 'LoadPartMaskFromAnnotations',
+           'PartMaskToObjectMask', 'rasterize_part_annotations']

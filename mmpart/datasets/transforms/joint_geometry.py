@@ -67,52 +67,25 @@ class JointRandomResizedCrop(RandomResizedCrop):
 
     Arguments and crop sampling are those of :class:`mmpretrain.datasets.RandomResizedCrop`.
     ``img_shape`` is set to (h, w).
-
-    After :class:`~mmpart.datasets.transforms.LazyLoadImageFromFile` (``encoded_img`` instead of ``img``), the box
-    is drawn from the header's size and only then is the image decoded, cropped and resized, by Pillow (so
-    ``backend='pillow'``): the same box and pixels as after ``LoadImageFromFile``.
-
-    Args:
-        reduced_decode: with a lazily loaded JPEG, decode it at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling) when
-            the crop still has at least the output size there, and resize from that: faster for crops much larger
-            than the output, pixels within the tolerance README states (boxes and masks unchanged).
-            Defaults to False.
-        Others as ``RandomResizedCrop``.
     """
-
-    def __init__(self, *args, reduced_decode: bool = False, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.reduced_decode = reduced_decode
 
     def transform(self, results: dict) -> dict:
         """Crop the image and mask at one random box and resize both to ``scale``."""
-        size = tuple(self.scale[::-1])
-        if results.get('img') is None and 'encoded_img' in results:
-            if self.backend != 'pillow':
-                raise ValueError(f'{type(self).__name__} decodes a lazily loaded image with Pillow: set '
-                                 f"backend='pillow' (got {self.backend!r}) or load it with LoadImageFromFile.")
-            encoded = results.pop('encoded_img')
-            offset_h, offset_w, target_h, target_w = self.rand_crop_params(np.empty((*encoded.shape, 0), np.uint8))
-            img = encoded.resized_crop((offset_w, offset_h, target_w, target_h), size, self.interpolation,
-                                       self.reduced_decode)
+        img = results['img']
+        offset_h, offset_w, target_h, target_w = self.rand_crop_params(img)
+        if self.backend == 'pillow' and img.dtype == np.uint8:
+            img = resize_crop_pillow(img, (offset_w, offset_h, target_w, target_h), tuple(self.scale[::-1]),
+                                     self.interpolation)
         else:
-            img = results['img']
-            offset_h, offset_w, target_h, target_w = self.rand_crop_params(img)
-            if self.backend == 'pillow' and img.dtype == np.uint8:
-                img = resize_crop_pillow(img, (offset_w, offset_h, target_w, target_h), size, self.interpolation)
-            else:
-                box = np.array([offset_w, offset_h, offset_w + target_w - 1, offset_h + target_h - 1])
-                img = mmcv.imresize(mmcv.imcrop(img, bboxes=box), size, interpolation=self.interpolation,
-                                    backend=self.backend)
+            box = np.array([offset_w, offset_h, offset_w + target_w - 1, offset_h + target_h - 1])
+            img = mmcv.imresize(mmcv.imcrop(img, bboxes=box), tuple(self.scale[::-1]),
+                                interpolation=self.interpolation, backend=self.backend)
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         if results.get('gt_seg_map') is not None:
             results['gt_seg_map'] = resize_mask_nearest(results['gt_seg_map'], img.shape[:2],
                                                         (offset_h, offset_w), (target_h, target_w))
         return results
-
-    def __repr__(self) -> str:
-        return f'{super().__repr__()[:-1]}, reduced_decode={self.reduced_decode})'
 
 
 @TRANSFORMS.register_module()
