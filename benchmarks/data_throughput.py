@@ -8,7 +8,9 @@ Input like ImageNet's, written in the PIN++ converter's training layout (``img/<
   landscape; about 500×390 on average). The photographs are smaller and smoother than ImageNet's, so a
   camera-like grain (Gaussian, σ = 16) brings the files to about ImageNet's ~110 KB: JPEG decoding time
   grows with the bytes to entropy-decode;
-* part masks as PIN++'s: one object of 2-6 parts (ellipses) with global part ids up to 3,310 over background 0.
+* part masks as PIN++'s: one object of 2-6 parts (ellipses) with global part ids up to 3,310 over background 0,
+  in the converter's indexed PNG layout (``seg/``) and in the 16-bit layout of before issue 25 (``seg_uint16/``,
+  which the reference reads, as the PIN++ authors' masks).
 
 Pipelines, each over the same images with the same seed:
 
@@ -122,7 +124,9 @@ def make_data(root: str, num_images: int, seed: int = 0) -> dict:
         os.makedirs(osp.join(root, 'img', wnid), exist_ok=True)
         with open(osp.join(root, 'img', wnid, f'{wnid}_{i}.JPEG'), 'wb') as f:
             f.write(buffer.getvalue())
-        write_part_mask(osp.join(root, 'seg', wnid, f'{wnid}_{i}.png'), object_part_mask(rng, width, height))
+        mask = object_part_mask(rng, width, height)
+        write_part_mask(osp.join(root, 'seg', wnid, f'{wnid}_{i}.png'), mask)  # the converter's layout
+        write_part_mask(osp.join(root, 'seg_uint16', wnid, f'{wnid}_{i}.png'), mask, 'uint16')  # before issue 25
         sizes.append((width, height))
         kilobytes.append(len(buffer.getvalue()) / 1000)
     sizes = np.array(sizes)
@@ -205,8 +209,21 @@ def recipe_transforms() -> List[dict]:
 
 
 def variants() -> Dict[str, Tuple[List[dict], str]]:
-    """mmpart pipelines measured: name -> (transforms, mask folder)."""
-    return {'mmpart-recipe': (recipe_transforms(), 'seg')}
+    """mmpart pipelines measured: name -> (transforms, mask folder). Each adds one lever to the one before."""
+    load = [dict(type='LoadImageFromFile'), dict(type='LoadPartMask')]
+    crop_flip = [dict(type='JointRandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
+                 dict(type='RandomFlip', prob=0.5, direction='horizontal')]
+    cpu_augments = [
+        dict(type='ColorJitter', brightness=0.1, contrast=0.1, saturation=0.1),
+        dict(type='RandomErasing', erase_prob=0.25, mode='rand', min_area_ratio=0.02, max_area_ratio=1 / 3,
+             fill_color=[103.53, 116.28, 123.675], fill_std=[57.375, 57.12, 58.395]),
+    ]
+    per_sample = [*load, *crop_flip, *cpu_augments, dict(type='PackPartInputs')]
+    return {
+        'mmpart-cpu-augments-uint16-masks': (per_sample, 'seg_uint16'),
+        'mmpart-cpu-augments': (per_sample, 'seg'),
+        'mmpart-recipe': (recipe_transforms(), 'seg'),
+    }
 
 
 # ------------------------------------------------------------------------------------------ measuring
@@ -324,7 +341,7 @@ def main() -> None:
         print(f'{data["images"]} ImageNet-like JPEGs, mean {data["mean_width"]:.0f}x{data["mean_height"]:.0f} px, '
               f'{data["mean_jpeg_kb"]:.0f} KB (median {data["median_jpeg_kb"]:.0f}); PIN++-like uint16 part masks')
         reference = reference_pipeline()
-        pipelines = {'reference': (reference, samples(root, 'seg'), torch_collate)}
+        pipelines = {'reference': (reference, samples(root, 'seg_uint16'), torch_collate)}
         for name, (transforms, mask_folder) in variants().items():
             pipelines[name] = (mmpart_pipeline(transforms), samples(root, mask_folder), mmengine_collate)
         results = per_core(pipelines, args.rounds, args.batch)
