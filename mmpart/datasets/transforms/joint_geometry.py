@@ -46,7 +46,7 @@ def resize_mask_nearest(mask: np.ndarray, shape: Tuple[int, int], offset: Tuple[
     in_h, in_w = mask.shape[:2] if size is None else size
     rows = nearest_source_indices(in_h, shape[0]) + top
     cols = nearest_source_indices(in_w, shape[1]) + left
-    return mask[rows[:, None], cols]
+    return mask[rows][:, cols]  # rows, then columns: several times faster than one 2-D fancy index
 
 
 def resize_crop_pillow(img: np.ndarray, box: Tuple[int, int, int, int], size: Tuple[int, int],
