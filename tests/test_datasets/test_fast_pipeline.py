@@ -89,6 +89,8 @@ def test_joint_random_resized_crop_is_bit_equal_to_before(monkeypatch, backend, 
     for height, width in [(37, 53), (120, 90), (64, 64), (300, 451)]:
         img = rng.integers(0, 256, (height, width) if grayscale else (height, width, 3), dtype=np.uint8)
         cases.append(dict(img=img, gt_seg_map=rng.integers(0, 3311, (height, width), dtype=np.uint16)))
+    cases.append(dict(cases[-1], img=cases[-1]['img'][::-1, ::2]))  # a strided view, as after a flip
+    cases[-1]['gt_seg_map'] = cases[-1]['gt_seg_map'][:, ::2]
     transform = JointRandomResizedCrop(scale=(48, 40), backend=backend, interpolation=interpolation)
     np.random.seed(0)
     ours = [transform(dict(c)) for c in cases for _ in range(5)]
