@@ -25,12 +25,14 @@ Pipelines, each over the same images with the same seed:
 Images/s per core: one process, ``torch.set_num_threads(1)``, CPU time of the process (other jobs on a shared
 machine slow the wall clock, not this), pipelines interleaved round by round, the median of the rounds. Per
 stage: CPU ms per image of each step (image decode, mask decode, crop+resize, flip, jitter, erasing, pack) and of
-collating batches. The batch augments' CPU cost is measured too (what they cost where no GPU takes them). With N
-dataloader workers (``--workers``): wall-clock images/s of the whole loader and the
-resident memory (RSS) of each worker. Files are read from the page cache (disk speed is not measured).
+collating batches. The batch augments' CPU cost is measured too (what they cost where no GPU takes them), and JPEG
+decoding alone with OpenCV, Pillow and simplejpeg (if installed). With N dataloader workers (``--workers``):
+wall-clock images/s of the whole loader (which other jobs on the machine slow down), the workers' CPU time per
+image, and each worker's resident memory (RSS) and the part of it that is its own. Files are read from the page
+cache (disk speed is not measured).
 
     python benchmarks/data_throughput.py [--images 256] [--rounds 3] [--batch 64] [--workers 1 2]
-        [--out work_dirs/benchmarks/data_throughput.json] [--quick]
+        [--worker-repeats 4] [--out work_dirs/benchmarks/data_throughput.json] [--quick]
 """
 import argparse
 import datetime
@@ -283,20 +285,36 @@ def memory_mb(pid: int) -> Tuple[float, float]:
     return fields['Rss'] / 1024, (fields['Private_Clean'] + fields['Private_Dirty']) / 1024
 
 
-def with_workers(run: Callable, infos: List[dict], collate: Callable, batch: int, num_workers: int) -> dict:
-    """Wall-clock images/s of a DataLoader with ``num_workers`` workers over all samples, and the workers' RSS."""
-    loader = DataLoader(PipelineDataset(run, infos), batch_size=batch, num_workers=num_workers, collate_fn=collate,
-                        shuffle=False, persistent_workers=False)
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 once it has exited)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')  # utime, stime
+
+
+def with_workers(run: Callable, infos: List[dict], collate: Callable, batch: int, num_workers: int,
+                 repeats: int) -> dict:
+    """A DataLoader with ``num_workers`` workers over the samples ``repeats`` times: wall-clock images/s after its
+    first batch, its workers' CPU ms per image (which a loaded machine disturbs less), their peak RSS and private
+    memory."""
+    loader = DataLoader(PipelineDataset(run, infos * repeats), batch_size=batch, num_workers=num_workers,
+                        collate_fn=collate, shuffle=False, persistent_workers=False)
     iterator = iter(loader)
-    next(iterator)  # workers started and warm; the first batch is not counted
+    first = next(iterator)  # workers started and warm; the wall clock starts after the first batch
     pids = [w.pid for w in iterator._workers]  # torch keeps the worker processes there
-    peak = [(0.0, 0.0)] * num_workers
+    peak, cpu = [(0.0, 0.0)] * num_workers, [0.0] * num_workers
     start, count = time.perf_counter(), 0
     for data in iterator:
         count += len(data[1]) if isinstance(data, (list, tuple)) else len(data['inputs'])
         peak = [tuple(map(max, p, memory_mb(pid))) for p, pid in zip(peak, pids)]
+        cpu = [max(c, cpu_seconds(pid)) for c, pid in zip(cpu, pids)]  # read while the workers are alive
     seconds = time.perf_counter() - start
+    total = count + (len(first[1]) if isinstance(first, (list, tuple)) else len(first['inputs']))
     return dict(images_per_s=count / seconds if count else float('nan'), images=count,
+                worker_cpu_ms_per_image=sum(cpu) / total * 1000,
                 worker_rss_mb=[p[0] for p in peak], worker_private_mb=[p[1] for p in peak])
 
 
@@ -317,6 +335,27 @@ def device_augments_ms(recipe: Config, batch: int, rounds: int) -> Dict[str, flo
     return {name: statistics.median(t[1:]) for name, t in times.items()}
 
 
+def decoders_ms(infos: List[dict], rounds: int) -> Dict[str, float]:
+    """CPU ms per image of decoding the JPEGs with OpenCV (what LoadImageFromFile uses), Pillow and, where it is
+    installed, simplejpeg (libjpeg-turbo 3 without Pillow's overhead): median of ``rounds``."""
+    data = [open(info['img_path'], 'rb').read() for info in infos]
+    decoders = {'opencv': lambda b: cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR),
+                'pillow': lambda b: Image.open(io.BytesIO(b)).load()}
+    try:
+        import simplejpeg
+        decoders['simplejpeg'] = lambda b: simplejpeg.decode_jpeg(b, colorspace='BGR')
+    except ImportError:
+        pass
+    times = {name: [] for name in decoders}
+    for _ in range(rounds + 1):
+        for name, decode in decoders.items():
+            start = time.process_time()
+            for b in data:
+                decode(b)
+            times[name].append((time.process_time() - start) / len(data) * 1000)
+    return {name: statistics.median(t[1:]) for name, t in times.items()}
+
+
 def load_average() -> List[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -334,11 +373,12 @@ def main() -> None:
     parser.add_argument('--rounds', type=int, default=3, help='timed rounds per pipeline (median)')
     parser.add_argument('--batch', type=int, default=64, help='batch size of the collation and of the workers')
     parser.add_argument('--workers', type=int, nargs='*', default=[1, 2], help='dataloader worker counts to run')
+    parser.add_argument('--worker-repeats', type=int, default=4, help='passes over the images of each loader run')
     parser.add_argument('--out', default='work_dirs/benchmarks/data_throughput.json', help='JSON results')
     parser.add_argument('--quick', action='store_true', help='CI-sized: 24 images, 1 round, batch 8, 1 worker')
     args = parser.parse_args()
     if args.quick:
-        args.images, args.rounds, args.batch, args.workers = 24, 1, 8, [1]
+        args.images, args.rounds, args.batch, args.workers, args.worker_repeats = 24, 1, 8, [1], 1
     torch.set_num_threads(1)
     cv2.setNumThreads(0)  # as mmengine's runner sets it (opencv_num_threads=0)
     register_all_modules()
@@ -355,12 +395,13 @@ def main() -> None:
             pipelines[name] = (mmpart_pipeline(transforms), samples(root, mask_folder), mmengine_collate)
         results = per_core(pipelines, args.rounds, args.batch)
         device_ms = device_augments_ms(recipe, args.batch, args.rounds)
+        decode_ms = decoders_ms(pipelines['reference'][1], args.rounds)
         loaders = {}
         for num_workers in args.workers:
             for name in ('reference', 'mmpart-recipe'):
                 run, infos, collate = pipelines[name]
                 loaders[f'{name}, {num_workers} worker(s)'] = with_workers(run, infos, collate, args.batch,
-                                                                           num_workers)
+                                                                           num_workers, args.worker_repeats)
     load_after = load_average()
 
     ref = results['reference']['images_per_s']
@@ -369,14 +410,16 @@ def main() -> None:
     rows = [[name, f'{r["images_per_s"]:.0f}', f'{r["images_per_s"] / ref:.2f}x',
              *[f'{r["stage_ms"].get(s, 0):.2f}' for s in STAGES]] for name, r in results.items()]
     print(table(rows, ['pipeline', 'img/s', 'vs ref', *[f'{s} ms' for s in STAGES]]))
-    print('\ndataloader, wall clock:')
-    print(table([[name, f'{r["images_per_s"]:.0f}', ' '.join(f'{m:.0f}' for m in r['worker_rss_mb']),
+    print(f'\ndataloader ({args.worker_repeats} passes over the images, batch {args.batch}):')
+    print(table([[name, f'{r["images_per_s"]:.0f}', f'{r["worker_cpu_ms_per_image"]:.2f}',
+                  ' '.join(f'{m:.0f}' for m in r['worker_rss_mb']),
                   ' '.join(f'{m:.0f}' for m in r['worker_private_mb'])] for name, r in loaders.items()],
-                ['loader', 'img/s', 'worker RSS MB', 'worker private MB']))
+                ['loader', 'img/s (wall)', 'worker CPU ms/img', 'worker RSS MB', 'worker private MB']))
     extra_ms = device_ms['pixel-augment preprocessor'] - device_ms['ClsDataPreprocessor']
     print(f'\ndata preprocessor in training, CPU ms per image (batch {args.batch}): '
           + ', '.join(f'{k} {v:.2f}' for k, v in device_ms.items())
           + f'; the batch augments {extra_ms:.2f} ms: on a GPU they take almost nothing')
+    print('JPEG decoding alone, CPU ms per image: ' + ', '.join(f'{k} {v:.2f}' for k, v in decode_ms.items()))
     ratio = results['mmpart-recipe']['images_per_s'] / ref
     recipe_ms = 1000 / results['mmpart-recipe']['images_per_s']
     cpu_only = 1000 / (recipe_ms + extra_ms) / ref
@@ -385,6 +428,7 @@ def main() -> None:
     report = dict(date=datetime.date.today().isoformat(), argv=sys.argv[1:], cpus=os.cpu_count(),
                   load_average_before=load_before, load_average_after=load_after, torch=torch.__version__,
                   data=data, per_core=results, dataloader=loaders, device_augments_cpu_ms=device_ms,
+                  jpeg_decode_ms=decode_ms,
                   recipe_vs_reference=ratio, recipe_with_augments_on_cpu_vs_reference=cpu_only)
     atomic_write_json(args.out, report, indent=1)
     print(f'results: {args.out}')

@@ -17,7 +17,9 @@ def test_quick_run_writes_every_pipeline_stage_and_loader(tmp_path):
     report = json.loads(out.read_text())
     assert report['data']['images'] == 24 and 50 < report['data']['mean_jpeg_kb'] < 250
     per_core = report['per_core']
-    assert {'reference', 'mmpart-recipe'} <= set(per_core)
+    assert set(per_core) == {'reference', 'mmpart-cpu-augments-uint16-masks', 'mmpart-cpu-augments', 'mmpart-recipe'}
+    assert per_core['mmpart-recipe']['stage_ms'].get('jitter', 0) == 0  # on the batch, in the data preprocessor
+    assert per_core['mmpart-cpu-augments']['stage_ms']['jitter'] > 0
     for name, result in per_core.items():
         assert result['images_per_s'] > 0, name
         assert {'crop+resize', 'flip', 'pack', 'collate'} <= set(result['stage_ms']), name
@@ -26,6 +28,9 @@ def test_quick_run_writes_every_pipeline_stage_and_loader(tmp_path):
     for name, loader in report['dataloader'].items():
         assert loader['images'] > 0 and len(loader['worker_rss_mb']) == int(name.split(', ')[1][0]), name
         assert all(rss >= private > 0 for rss, private in zip(loader['worker_rss_mb'], loader['worker_private_mb']))
+        assert loader['worker_cpu_ms_per_image'] > 0
     assert report['recipe_vs_reference'] == per_core['mmpart-recipe']['images_per_s'] / per_core['reference'][
         'images_per_s']
+    assert set(report['device_augments_cpu_ms']) == {'pixel-augment preprocessor', 'ClsDataPreprocessor'}
+    assert {'opencv', 'pillow'} <= set(report['jpeg_decode_ms'])
     assert 'mmpart recipe / reference, per core' in proc.stdout
