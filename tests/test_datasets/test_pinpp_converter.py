@@ -20,6 +20,7 @@ from mmpart.datasets.converters import pinpp_converter
 from mmpart.datasets.converters.pinpp_converter import ImagesNotFoundError, convert_pinpp, format_part_counts
 from mmpart.datasets.converters.pinpp_release import ReleaseClass, ReleaseFormatError
 from mmpart.datasets.part_id_table import PartIdTable
+from mmpart.datasets.part_mask_io import read_part_mask
 
 from .release_builder import rect, write_json, write_release
 
@@ -32,7 +33,8 @@ def convert(root, **kwargs):
 
 
 def read_mask(root, wnid, stem):
-    return np.asarray(Image.open(root / 'out' / 'seg' / wnid / f'{stem}.png'))
+    """The part ids of a converted mask, as every dataset reads them (the file is an indexed PNG)."""
+    return read_part_mask(str(root / 'out' / 'seg' / wnid / f'{stem}.png'))
 
 
 class _Collect(logging.Handler):

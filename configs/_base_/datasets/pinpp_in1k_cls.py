@@ -12,11 +12,26 @@ part_id_file = data_root + 'pinpp/part_ids.json'
 num_part_classes = __import__('mmpart.datasets.part_id_table', fromlist=['']).num_classes_in(
     part_id_file, 'segmentation', default=3311)
 
+# Colour jitter 0.1 and random erasing 0.25 (DESIGN §4), each image with its own parameters. The recipes run them on
+# the whole batch in the data preprocessor, on the GPU (BatchColorJitter, BatchRandomErasing: the same per-image
+# distributions, and for the same parameters the same pixels, as mmpretrain's ColorJitter and RandomErasing), so
+# the CPU loader only decodes, crops and flips (README, Benchmarks). To run them per image in the loader instead,
+# as before issue 25, a config sets
+#   data_preprocessor = dict(pixel_augments=None)
+#   train_dataloader = dict(dataset=dict(pipeline=_base_.train_pipeline_cpu_augments))
+color_jitter = dict(brightness=0.1, contrast=0.1, saturation=0.1)
+random_erasing = dict(erase_prob=0.25, mode='rand', min_area_ratio=0.02, max_area_ratio=1 / 3)
 data_preprocessor = dict(
+    type='PixelAugmentClsDataPreprocessor',
     num_classes=1000,
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     to_rgb=True,
+    pixel_augments=[  # on the RGB batch: fill colour and spread in RGB
+        dict(type='BatchColorJitter', **color_jitter),
+        dict(type='BatchRandomErasing', **random_erasing, fill_color=[123.675, 116.28, 103.53],
+             fill_std=[58.395, 57.12, 57.375]),
+    ],
 )
 
 train_pipeline = [
@@ -24,10 +39,14 @@ train_pipeline = [
     dict(type='LoadPartMask'),
     dict(type='JointRandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='ColorJitter', brightness=0.1, contrast=0.1, saturation=0.1),
-    dict(type='RandomErasing', erase_prob=0.25, mode='rand', min_area_ratio=0.02, max_area_ratio=1 / 3,
-         fill_color=[103.53, 116.28, 123.675], fill_std=[57.375, 57.12, 58.395]),
     dict(type='PackPartInputs'),
+]
+# the same augmentations per image in the loader (on BGR images: fill colour and spread in BGR)
+train_pipeline_cpu_augments = [
+    *train_pipeline[:-1],
+    dict(type='ColorJitter', **color_jitter),
+    dict(type='RandomErasing', **random_erasing, fill_color=[103.53, 116.28, 123.675], fill_std=[57.375, 57.12, 58.395]),
+    train_pipeline[-1],
 ]
 # evaluation as RobustBench's (torchvision Resize(256) + CenterCrop(224) on PIL images, bilinear), see
 # configs/_base_/datasets/imagenet_val_robustbench5k.py

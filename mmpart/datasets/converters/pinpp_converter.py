@@ -3,7 +3,7 @@
 Outputs under ``out_dir`` (DESIGN §2.1):
 
 * training layout: ``img/<wnid>/<file>`` (links or copies of the IN-1K images),
-  ``seg/<wnid>/<stem>.png`` (uint16, value = global part id, 0 = background),
+  ``seg/<wnid>/<stem>.png`` (global part ids, 0 = background, as indexed PNGs: :mod:`~mmpart.datasets.part_mask_io`),
   ``whether_pseudo/<wnid>.txt`` (``<wnid>/<file> 0`` per annotated image), ``part_ids.json``
   (ids, names, part count of every class, the ``num_classes`` of each kind of head);
 * ``coco/pinpp_parts_{train,val}.json``: one merged COCO file per split, parts as categories
