@@ -24,6 +24,7 @@ train_pipeline = [
     *[t for t in _base_.train_pipeline if t['type'] == 'PackPartInputs'],
 ]
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
+data_preprocessor = dict(pixel_augments=None)  # no colour jitter or erasing on the batch either
 optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[8, 16], gamma=0.1)]

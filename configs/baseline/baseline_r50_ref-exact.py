@@ -12,7 +12,8 @@ model = dict(
     head=dict(init_cfg=dict(type='Pretrained', checkpoint='torchvision://ResNet50_Weights.IMAGENET1K_V2')),
     attack=dict(label_smoothing=0.1, keep='batch_loss'))
 
-train_dataloader = dict(dataset=dict(pipeline=[t for t in _base_.train_pipeline if t['type'] != 'RandomErasing']))
+# colour jitter only (the recipes jitter and erase in the data preprocessor, on the batch)
+data_preprocessor = dict(pixel_augments=[dict(type='BatchColorJitter', **_base_.color_jitter)])
 custom_hooks = [
     dict(type='AttackStepRampHook', warmup_epochs=2, by_epoch=True),
     dict(type='EMAHook', momentum=2e-4, update_buffers=True),

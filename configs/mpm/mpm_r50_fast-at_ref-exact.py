@@ -24,6 +24,7 @@ train_pipeline = [  # epochs 0-5; ProgressiveResizingHook replaces it from epoch
     *loading, dict(type='JointResizeEdge', scale=160, edge='short', backend='pillow', interpolation='bicubic'),
     dict(type='JointRandomResizedCrop', scale=128, backend='pillow', interpolation='bilinear'), flip, *packing]
 train_dataloader = dict(batch_size=64, dataset=dict(pipeline=train_pipeline))
+data_preprocessor = dict(pixel_augments=None)  # no colour jitter or erasing on the batch either
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.4, momentum=0.9, weight_decay=1e-4, nesterov=False),  # lr: set by the hook
     paramwise_cfg=dict(_delete_=True, norm_decay_mult=0.0))

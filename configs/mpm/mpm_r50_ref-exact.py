@@ -23,7 +23,8 @@ model = dict(
     part_head=dict(num_points=None, mask_resize='nearest'))
 load_from = 'work_dirs/mpm_r50_init_ref-exact/epoch_1.pth'  # stage 1, configs/mpm/mpm_r50_init_ref-exact.py
 
-train_dataloader = dict(dataset=dict(pipeline=[t for t in _base_.train_pipeline if t['type'] != 'RandomErasing']))
+# colour jitter only (the recipes jitter and erase in the data preprocessor, on the batch)
+data_preprocessor = dict(pixel_augments=[dict(type='BatchColorJitter', **_base_.color_jitter)])
 custom_hooks = [
     dict(type='AttackStepRampHook', warmup_epochs=2, by_epoch=True),
     dict(type='EMAHook', momentum=2e-4, update_buffers=True),
