@@ -3,7 +3,8 @@
     python benchmarks/gpu_check.py [--out work_dirs/gpu_check] [--channels-last] [--parts env,throughput,...]
     python benchmarks/gpu_check.py --dry-run      # every part on the CPU at tiny sizes (what the test suite runs)
 
-Five parts, each timed; a table per part on stdout and everything in ``OUT/gpu_check.json``:
+Five parts, each timed; a table per part on stdout (and in ``OUT/gpu_check.md``), everything in
+``OUT/gpu_check.json``:
 
 1. ``env``: torch / CUDA / cuDNN / NCCL / OpenMMLab versions, the GPUs, and mmcv's compiled ops on CUDA tensors
    (``RoIAlign`` and ``nms`` against their CPU results).
@@ -52,7 +53,7 @@ sys.path.insert(0, str(REPO / 'benchmarks'))
 from mpm_overhead import build, make_batch  # noqa: E402
 
 from mmpart.evaluation.tables import markdown_table  # noqa: E402
-from mmpart.utils import atomic_write_json, register_all_modules  # noqa: E402
+from mmpart.utils import atomic_write_json, atomic_write_text, register_all_modules  # noqa: E402
 
 MPM_CONFIG = REPO / 'configs' / 'mpm' / 'mpm_r50.py'
 PARTDET_CONFIG = REPO / 'configs' / 'partdet' / 'mask-rcnn_r50_fpn_4xb2-62.5k_pinpp-parts.py'
@@ -144,7 +145,8 @@ def check_env(report: Report, device: torch.device, sizes: Sizes) -> None:
                mmseg=mmseg.__version__, mmpretrain=mmpretrain.__version__, mmpart=mmpart.__version__,
                device=str(device), gpus=[])
     if device.type == 'cuda':
-        env['nccl'] = '.'.join(map(str, torch.cuda.nccl.version()))
+        nccl = torch.cuda.nccl.version()
+        env['nccl'] = '.'.join(map(str, nccl)) if isinstance(nccl, tuple) else str(nccl)
         for i in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(i)
             env['gpus'].append(dict(name=props.name, memory_gb=round(props.total_memory / 2**30, 1),
@@ -427,6 +429,8 @@ def check_ddp(report: Report, device: torch.device, sizes: Sizes, out: Path, dat
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
     if cpu:
         env['CUDA_VISIBLE_DEVICES'] = ''
+    else:
+        env['NCCL_DEBUG'] = 'INFO'  # NCCL's own log lines prove it carried the collectives
     logs = []
     for epochs, extra in ((1, []), (2, ['--resume'])):
         cmd = ['bash', str(REPO / 'tools' / 'dist_train.sh'), str(config), str(procs), '--work-dir', str(work_dir),
@@ -443,7 +447,7 @@ def check_ddp(report: Report, device: torch.device, sizes: Sizes, out: Path, dat
             report.parts['ddp'] = dict(processes=procs, runs=logs)
             return
     text = (work_dir / 'run1.log').read_text()
-    backend = 'nccl' if "'backend': 'nccl'" in text and not cpu else 'gloo' if cpu else 'unknown'
+    backend = 'gloo' if cpu else 'nccl' if 'NCCL INFO' in text else 'not NCCL'
     losses = logged_losses(work_dir)
     first = safe_load_checkpoint(str(work_dir / 'epoch_1.pth'), map_location='cpu')
     second = safe_load_checkpoint(str(work_dir / 'epoch_2.pth'), map_location='cpu')
@@ -664,6 +668,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                    host=platform.node(), total_seconds=total, sizes=asdict(sizes), ok=report.ok,
                    parts=report.parts, checks=report.checks)
     atomic_write_json(out / 'gpu_check.json', summary, indent=1)
+    atomic_write_text(out / 'gpu_check.md', tables(report) + '\n')
     print(tables(report))
     crashed = [part for part, result in report.parts.items() if 'error' in result]
     if args.dry_run:  # the CPU's fp16 and tiny sizes say nothing about a GPU: only whether every step ran
