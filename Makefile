@@ -2,7 +2,12 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmpart-installed
-INSTALL_INPUTS := setup.py requirements/*.txt tools/misc/install.sh tools/misc/build_mmcv_wheel.sh
+INSTALL_INPUTS := setup.py requirements/*.txt tools/misc/install.sh tools/misc/build_mmcv_wheel.sh \
+	tools/misc/wheelhouse.py tools/misc/env_layer.py
+# `make install WHEELHOUSE=DIR`: offline, from a folder made by tools/misc/make_wheelhouse.sh;
+# INSTALL_ARGS=--system-torch keeps an existing environment's torch (see tools/misc/install.sh --help)
+WHEELHOUSE ?=
+INSTALL_ARGS ?=
 PYTEST_ARGS ?=
 
 .PHONY: install test lint demo demo-benchmarks clean
@@ -10,7 +15,7 @@ PYTEST_ARGS ?=
 install: $(STAMP)
 
 $(STAMP): $(INSTALL_INPUTS)
-	bash tools/misc/install.sh $(VENV)
+	bash tools/misc/install.sh $(VENV)$(if $(WHEELHOUSE), --offline $(WHEELHOUSE))$(if $(INSTALL_ARGS), $(INSTALL_ARGS))
 	touch $@
 
 lint: install
