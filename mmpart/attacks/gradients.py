@@ -6,6 +6,11 @@ import torch
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 #: per-sample size of the logit gradient sent back through an fp16 network (GradScaler's headroom idea)
 FP16_LOGIT_GRAD_SCALE = 2.0**10
+#: a sample whose fp16 input gradient overflowed is sent back again with its scale divided by this, at most
+#: :data:`FP16_BACKOFFS` times (GradScaler's backoff, per sample: a network with large Jacobians, e.g. a confident
+#: wide classifier, overflows fp16 at 2**10 while the smaller scale keeps its gradient)
+FP16_BACKOFF = 2.0**8
+FP16_BACKOFFS = 2
 
 
 def fp16_autocast(device_type: str) -> bool:
@@ -32,8 +37,10 @@ def loss_and_input_gradient(logits_fn: Callable[[torch.Tensor], torch.Tensor], l
     unattacked (a confidently classified sample has a cross-entropy gradient far below fp16's range).
     There, each sample's logit gradient is rescaled to a maximum magnitude of
     :data:`FP16_LOGIT_GRAD_SCALE` before it is propagated, which changes neither the sign nor the
-    direction of that sample's input gradient (samples do not interact in eval mode); samples whose
-    gradient still comes back non-finite get a zero gradient (they do not move this step).
+    direction of that sample's input gradient (samples do not interact in eval mode); a sample whose
+    gradient comes back non-finite (overflow) is propagated again at a scale :data:`FP16_BACKOFF` times
+    smaller, up to :data:`FP16_BACKOFFS` times, and one still non-finite then gets a zero gradient (it does
+    not move this step).
     """
     if eot_iter > 1:
         passes = [loss_and_input_gradient(logits_fn, loss_fn, x, labels) for _ in range(eot_iter)]
@@ -52,8 +59,19 @@ def loss_and_input_gradient(logits_fn: Callable[[torch.Tensor], torch.Tensor], l
         loss = loss_fn(logits32, labels)
         logit_grad, = torch.autograd.grad(loss.sum(), logits32)  # stops at logits32: the graph below stays
         peak = logit_grad.flatten(1).abs().amax(dim=1).clamp_min(torch.finfo(torch.float32).tiny)
-        logit_grad = logit_grad * (FP16_LOGIT_GRAD_SCALE / peak).view(-1, *[1] * (logit_grad.dim() - 1))
-        grad, = torch.autograd.grad(logits32, x, grad_outputs=logit_grad, allow_unused=True)
-        grad = _zeros_if_unused(grad, x)
-    finite = torch.isfinite(grad.flatten(1)).all(dim=1).view(-1, *[1] * (grad.dim() - 1))
-    return loss.detach(), torch.where(finite, grad, torch.zeros_like(grad)).detach(), logits.detach()
+        per_sample = (-1, *[1] * (logit_grad.dim() - 1))
+        unit = logit_grad / peak.view(per_sample)
+        grad, scale = torch.zeros_like(x), FP16_LOGIT_GRAD_SCALE
+        todo = torch.ones(len(x), dtype=torch.bool, device=x.device)
+        for attempt in range(FP16_BACKOFFS + 1):
+            sent = unit * (scale * todo.to(unit.dtype).view(per_sample))  # the samples without a gradient yet
+            found, = torch.autograd.grad(logits32, x, grad_outputs=sent, allow_unused=True,
+                                         retain_graph=attempt < FP16_BACKOFFS)
+            found = _zeros_if_unused(found, x)
+            finite = todo & torch.isfinite(found.flatten(1)).all(dim=1)
+            grad = torch.where(finite.view(-1, *[1] * (grad.dim() - 1)), found, grad)
+            todo = todo & ~finite
+            if not todo.any():
+                break
+            scale /= FP16_BACKOFF
+    return loss.detach(), grad.detach(), logits.detach()

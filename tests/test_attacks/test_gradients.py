@@ -91,6 +91,33 @@ def test_non_finite_gradients_are_skipped():
     assert (grad[1] == 0).all() and (grad[[0, 2, 3]] != 0).all()
 
 
+class LargeBackwardGain(torch.autograd.Function):
+    """Identity on fp16 logits whose backward multiplies sample 1's gradient by 200 (a large Jacobian)."""
+
+    @staticmethod
+    def forward(ctx, logits):
+        return logits.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.clone()
+        grad[1] = grad[1] * 200
+        return grad
+
+
+def test_an_overflowing_sample_is_sent_back_at_a_smaller_scale():
+    # at the first scale (2**10) sample 1's fp16 gradient overflows (2**10 * 200 * 20/12 > 65504); the next one
+    # (2**2) fits: every sample gets its fp32 sign, sample 1 from the second backward pass
+    model, (images, labels) = confident_model(), batch()
+    images[1] = 0.25  # not confident: its fp32 gradient has a normal size
+    forward = lambda x: LargeBackwardGain.apply(model(x))  # noqa: E731
+    with torch.autocast('cpu', dtype=torch.float16):
+        _, grad16, _ = loss_and_input_gradient(forward, cross_entropy, images, labels)
+        assert model(images).dtype == torch.float16  # the gain acts on fp16 gradients
+    _, grad32, _ = loss_and_input_gradient(forward, cross_entropy, images, labels)
+    assert (grad16 != 0).all() and torch.equal(grad16.sign(), grad32.sign())
+
+
 def test_fp32_path_is_the_plain_gradient():
     model, (images, labels) = confident_model(), batch()
     images = images - 0.5  # a less confident point: fp32 gradients of a normal size

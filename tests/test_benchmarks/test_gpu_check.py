@@ -83,7 +83,8 @@ def test_dry_run_goes_through_every_part(tmp_path):
     parts = summary['parts']
     assert summary['dry_run'] and list(parts) == ['env', 'throughput', 'numerics', 'ddp', 'maskrcnn']
     assert not [name for name, part in parts.items() if 'error' in part]
-    assert all(part['seconds'] > 0 for part in parts.values())
+    # each part is timed (the env part can round to 0.0 s)
+    assert all(part['seconds'] >= 0 for part in parts.values())
 
     assert parts['env']['torch'] == torch.__version__ and parts['env']['device'] == 'cpu'
     steps = parts['throughput']['steps']

@@ -12,6 +12,7 @@ import argparse
 from mmengine.utils import track_parallel_progress, track_progress
 
 from mmpart.datasets.part_mask_io import find_part_masks, upgrade_part_mask
+from mmpart.utils.entry_point import run_tool
 
 
 def main() -> None:
@@ -33,4 +34,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)
