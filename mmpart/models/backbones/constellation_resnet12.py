@@ -126,6 +126,10 @@ class ConstellationResNet12(BaseBackbone):
             outs.append(out)
         return tuple(outs), cluster_features
 
+    def train(self, mode: bool = True) -> 'ConstellationResNet12':
+        super().train(mode)  # mmpretrain's BaseBackbone.train returns None
+        return self
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """The last map of each branch: ``(branch 1, branch 2)``, or ``(map, )`` without a Y-branch."""
         return self.forward_with_cluster_features(x)[0]

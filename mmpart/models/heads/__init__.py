@@ -1,4 +1,5 @@
 """Heads."""
+from .compositional_part_head import CompositionalPartHead
 from .cosine_proto_head import CosineProtoHead
 from .few_shot_head import BaseFewShotHead, class_means
 from .logistic_regression_head import LogisticRegressionHead
@@ -15,7 +16,7 @@ from .point_loss_decode_heads import (
 from .proto_net_head import ProtoNetHead
 
 __all__ = [
-    'BaseFewShotHead', 'CosineProtoHead', 'LogisticRegressionHead', 'MAMLHead', 'MPMPartHead', 'MultiFeatureCosineHead',
-    'PointLossASPPHead', 'PointLossFCNHead', 'PointLossFPNHead', 'PointLossSegformerHead', 'PointSampledLossMixin',
-    'ProtoNetHead', 'class_means'
+    'BaseFewShotHead', 'CompositionalPartHead', 'CosineProtoHead', 'LogisticRegressionHead', 'MAMLHead', 'MPMPartHead',
+    'MultiFeatureCosineHead', 'PointLossASPPHead', 'PointLossFCNHead', 'PointLossFPNHead', 'PointLossSegformerHead',
+    'PointSampledLossMixin', 'ProtoNetHead', 'class_means'
 ]
