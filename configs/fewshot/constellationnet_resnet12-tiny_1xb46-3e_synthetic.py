@@ -12,7 +12,9 @@ num_images, num_ways, num_shots, num_queries, num_tasks = 16, 5, 1, 2, 2
 widths = (8, 16, 32, 32)
 
 data_preprocessor = dict(num_classes=12)
+# meta_distance_scale: the official 1/1600 is Conv-4's feature size; these pooled features have 32 channels
 model = dict(backbone=dict(widths=widths, num_clusters=8, num_heads=2), num_classes=12, in_channels=widths[-1],
+             meta_distance_scale=1 / widths[-1],
              num_images=num_images, num_shots=num_shots, num_queries=num_queries, num_tasks=num_tasks, aux_channels=8,
              head=dict(in_channels=(widths[-1], widths[-1])))
 

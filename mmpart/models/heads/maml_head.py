@@ -140,8 +140,9 @@ class MAMLHead(BaseFewShotHead):
     def loss(self, feats, data_samples: List[DataSample]) -> dict:
         """Mean query cross-entropy (``loss``) and accuracy in % (``accuracy``) over the batch's episodes."""
         images = feats[-1] if isinstance(feats, (tuple, list)) else feats
-        size = self.num_ways * (self.num_shots + self.num_queries) if None not in (self.num_shots,
-                                                                                   self.num_queries) else 0
+        if None in (self.num_shots, self.num_queries):
+            raise ValueError('MAMLHead: set num_shots and num_queries (the training episode shape) to train')
+        size = self.num_ways * (self.num_shots + self.num_queries)
         if len(images) != self.num_tasks * size:
             raise ValueError(f'MAMLHead: the batch has {len(images)} images, {self.num_tasks} tasks of '
                              f'{self.num_ways}-way {self.num_shots}-shot {self.num_queries}-query episodes have '
