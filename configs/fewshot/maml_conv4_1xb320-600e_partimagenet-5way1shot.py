@@ -3,7 +3,9 @@
 # batch norm (batch statistics in every forward, as TF's batch_norm in training mode), second-order MAML with 5
 # inner SGD steps of lr 0.01 on the support set (the support loss summed / shots) in training and 10 at test,
 # 15 queries per class, a meta-batch of 4 tasks (batch = 4 x 5 x (1 + 15) = 320 images), Adam lr 1e-3 with
-# gradients clipped to ±10, 60,000 meta-iterations (600 epochs of 400 episodes), no data augmentation.
+# gradients clipped to ±10, 60,000 meta-iterations (600 epochs of 400 episodes), no data augmentation; Glorot-uniform
+# convolution and linear weights, zero biases (TF's xavier initialisers). Batch norm keeps PyTorch's scale and
+# offset (TF's batch_norm learns the offset only); the inner loop adapts the conv and linear weights.
 _base_ = ['../_base_/datasets/partimagenet_fewshot.py', '../_base_/default_runtime.py']
 
 num_ways, num_shots, num_queries, num_tasks = 5, 1, 15, 4
@@ -17,7 +19,8 @@ model = dict(
         in_channels=32 * 5 * 5,
         num_ways=num_ways, num_shots=num_shots, num_queries=num_queries, num_tasks=num_tasks,
         num_inner_steps=5, num_test_inner_steps=10, inner_lr=0.01, first_order=False,
-        adapt_norm=False, inner_loss_reduction='per_shot'),
+        adapt_norm=False, inner_loss_reduction='per_shot',
+        init_cfg=dict(type='Xavier', layer=['Conv2d', 'Linear'], distribution='uniform')),
 )
 
 # a batch is num_tasks consecutive episodes, each support first then queries (EpisodicSampler's layout)

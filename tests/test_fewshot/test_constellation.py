@@ -287,3 +287,22 @@ def test_extract_feat_feeds_the_official_ensemble():
         feats = model.extract_feat(images[:3])
     assert [f.shape for f in feats] == [(3, 16, 2, 2)] * 2
     assert model.head.pre_logits(feats).shape == (3, 16 + 64 + 16 + 64)
+
+
+def test_the_config_reproduces_the_official_learning_rate_schedule():
+    """The official LambdaLR: x1 before epoch 20, x0.06 before 40, x0.012 before 50, then x0.0024."""
+    from mmengine.config import Config
+    from mmengine.optim.scheduler import MultiStepLR
+
+    cfg = Config.fromfile('configs/fewshot/constellationnet_resnet12_1xb488-60e_partimagenet.py')
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=cfg.optim_wrapper.optimizer.lr)
+    schedulers = [MultiStepLR(optimizer, **{k: v for k, v in s.items() if k != 'type'}) for s in cfg.param_scheduler]
+    lrs = []
+    for _ in range(cfg.train_cfg.max_epochs):
+        lrs.append(optimizer.param_groups[0]['lr'])
+        optimizer.step()
+        for scheduler in schedulers:
+            scheduler.step()
+    official = [0.1 * (1.0 if e < 20 else 0.06 if e < 40 else 0.012 if e < 50 else 0.0024) for e in range(60)]
+    assert lrs == pytest.approx(official)
