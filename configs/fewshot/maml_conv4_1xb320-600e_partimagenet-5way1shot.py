@@ -4,8 +4,9 @@
 # inner SGD steps of lr 0.01 on the support set (the support loss summed / shots) in training and 10 at test,
 # 15 queries per class, a meta-batch of 4 tasks (batch = 4 x 5 x (1 + 15) = 320 images), Adam lr 1e-3 with
 # gradients clipped to ±10, 60,000 meta-iterations (600 epochs of 400 episodes), no data augmentation; Glorot-uniform
-# convolution and linear weights, zero biases (TF's xavier initialisers). Batch norm keeps PyTorch's scale and
-# offset (TF's batch_norm learns the offset only); the inner loop adapts the conv and linear weights.
+# convolution and linear weights, zero biases (TF's xavier initialisers). Batch norm with TF's epsilon 1e-3 keeps
+# PyTorch's scale and offset (TF's batch_norm learns the offset only); the inner loop adapts the conv and linear
+# weights.
 _base_ = ['../_base_/datasets/partimagenet_fewshot.py', '../_base_/default_runtime.py']
 
 num_ways, num_shots, num_queries, num_tasks = 5, 1, 15, 4
@@ -15,7 +16,7 @@ model = dict(
     head=dict(
         type='MAMLHead',
         backbone=dict(type='Conv4', channels=(32, 32, 32, 32), out_indices=(3, ),
-                      norm_cfg=dict(type='BN', track_running_stats=False)),
+                      norm_cfg=dict(type='BN', track_running_stats=False, eps=1e-3)),
         in_channels=32 * 5 * 5,
         num_ways=num_ways, num_shots=num_shots, num_queries=num_queries, num_tasks=num_tasks,
         num_inner_steps=5, num_test_inner_steps=10, inner_lr=0.01, first_order=False,

@@ -225,3 +225,40 @@ def test_image_episode_classifier_hands_the_images_to_the_head():
     assert set(losses) == {'loss', 'accuracy'}
     with pytest.raises(NotImplementedError, match='classifies episodes'):
         model(images, samples, mode='predict')
+
+
+def cbfinn_forward(x, weights, bn_offsets):
+    """cbfinn/maml ``forward_conv`` (max_pool=True): conv 3x3 'SAME' + TF batch_norm in training mode (batch
+    statistics, offset only) + ReLU + 2x2 max-pool 'VALID', four times; flatten; ``w5 x + b5``."""
+    for i in range(4):
+        x = F.conv2d(x, weights[f'conv{i + 1}'], padding=1)
+        x = F.batch_norm(x, None, None, None, bn_offsets[i], training=True, eps=1e-3)  # TF's default epsilon
+        x = F.max_pool2d(F.relu(x), 2)
+    return F.linear(x.flatten(1), weights['w5'], weights['b5'])
+
+
+def test_one_adapted_episode_reproduces_cbfinn_maml():
+    """``task_metalearn`` of cbfinn/maml restated: one gradient step of ``xent / update_batch_size`` on the support
+    set w.r.t. the conv and fc weights (the batch-norm offsets are not fast weights), then the query logits."""
+    head = tiny_head(num_test_inner_steps=1, inner_lr=0.1, backbone=dict(
+        type='Conv4', channels=(4, 4, 4, 4), norm_cfg=dict(type='BN', track_running_stats=False, eps=1e-3)))
+    gen = torch.Generator().manual_seed(7)
+    for p in head.learner.parameters():
+        p.data.copy_(torch.randn(p.shape, generator=gen) * 0.3)
+    stages = head.learner.backbone.stages
+    for stage in stages:  # TF's batch_norm learns no scale
+        stage[1].weight.data.fill_(1.0)
+        assert stage[1].eps == 1e-3
+    weights = {f'conv{i + 1}': stages[i][0].weight for i in range(4)}
+    weights.update(w5=head.learner.fc.weight, b5=head.learner.fc.bias)
+    offsets = [stage[1].bias for stage in stages]
+    support, query = torch.randn(6, 3, 16, 16, generator=gen), torch.randn(4, 3, 16, 16, generator=gen)
+    labels = torch.tensor([0, 0, 1, 1, 2, 2])
+    fast = {k: w.detach().clone().requires_grad_() for k, w in weights.items()}
+    loss = F.cross_entropy(cbfinn_forward(support, fast, offsets), labels, reduction='sum') / 2  # / update_batch_size
+    grads = dict(zip(fast, torch.autograd.grad(loss, list(fast.values()))))
+    fast = {k: w - 0.1 * grads[k] for k, w in fast.items()}
+    with torch.no_grad():
+        expected = cbfinn_forward(query, fast, offsets)
+        logits = head.episode_logits(head.pre_logits(support), labels, head.pre_logits(query), 3)
+    torch.testing.assert_close(logits, expected, rtol=1e-4, atol=1e-5)
