@@ -10,6 +10,6 @@ model = dict(
         type='CompositionalPartHead',
         in_channels=128, map_size=(3, 3), num_parts=32, num_maps=8,
         part_activation='vmf', kappa=30.0, map_coding='soft', map_temperature=10.0, part_attention=True,
-        temperature=10.0, global_weight=0.0, cluster_loss_weight=1.0, dictionary_init='batch',
+        temperature=10.0, global_weight=1.0, cluster_loss_weight=1.0, dictionary_init='batch',
         num_ways={{_base_.num_ways}}, num_shots={{_base_.num_shots}}, num_queries={{_base_.num_queries}}),
 )

@@ -59,7 +59,7 @@ def test_part_attention_starts_uniform_and_is_learned():
 
 
 def test_logits_by_hand():
-    h = head(map_coding='none', part_attention=False, temperature=2.0, part_activation='cosine')
+    h = head(map_coding='none', part_attention=False, temperature=2.0, part_activation='cosine', global_weight=0.0)
     # flattened features: part activations (K=2 x 2 cells) then the pooled feature (D=2)
     support = torch.tensor([[1., 0., 0., 1., 1., 0.],    # way 0
                             [0., 1., 1., 0., 0., 1.]])   # way 1
