@@ -4,9 +4,12 @@
 # work_dirs/demo_benchmarks/. Reuses `make demo`'s baseline and MPM (work_dirs/demo/{baseline,mpm}) when present,
 # else trains them as tools/demo.sh does (on GT part masks only: no pseudo-labelling step).
 #
-#   1. few-shot: a ResNet-12 pre-trained as a plain classifier vs with MPM's part bypass (part-aware) on the
-#      synthetic PartImageNet train classes -> 5-way 1-/5-shot meta-test on the disjoint test classes
-#   2. part discovery: DFF (NMF, k=4) on the baseline's and MPM's backbone features -> matched mIoU, NMI, ARI
+#   1. few-shot: the six methods of the PartImageNet paper's Table 3 (MAML, ProtoNet, RFS, Meta-Baseline, COMPAS,
+#      ConstellationNet) and part-aware pre-training, trained on the synthetic PartImageNet train classes -> one
+#      table of 5-way 1-/5-shot meta-test accuracy on the disjoint test classes
+#   2. part discovery: DFF on the baseline's and MPM's backbone features -> matched mIoU, NMI, ARI over foreground
+#      pixels (k=4, per class); and PDiscoNet's protocol (K=4, 8 shared parts, NMI/ARI over all pixels with the
+#      background) on synthetic PartImageNet with the few-shot step's plain and part-aware ResNet-12s
 #   3. detection transfer: Faster R-CNN fine-tuned from the baseline's and from MPM's backbone -> bbox mAP
 #   4. MPM's bypass scored as a part segmenter with mmseg's IoUMetric
 set -euo pipefail
@@ -21,6 +24,12 @@ baseline_cfg=configs/baseline/baseline_r18_synthetic.py
 mpm_cfg=configs/mpm/mpm_r18_synthetic.py
 fs_baseline_cfg=configs/fewshot/meta-baseline_resnet12-tiny_1xb32-8e_synthetic-pretrain.py
 fs_mpm_cfg=configs/fewshot/mpm-meta-baseline_resnet12-tiny_1xb32-8e_synthetic-pretrain.py
+fs_rfs_cfg=configs/fewshot/rfs_resnet12-tiny_1xb32-8e_synthetic.py
+fs_protonet_cfg=configs/fewshot/protonet_conv4-tiny_1xb100-4e_synthetic-10way5shot.py
+fs_maml_cfg=configs/fewshot/maml_conv4-tiny_1xb40-4e_synthetic-5way1shot.py
+fs_meta_cfg=configs/fewshot/meta-baseline_resnet12-tiny_1xb50-2e_synthetic-5way5shot.py
+fs_compas_cfg=configs/fewshot/compas_resnet12-tiny_1xb50-2e_synthetic-5way5shot.py
+fs_constellation_cfg=configs/fewshot/constellationnet_resnet12-tiny_1xb46-3e_synthetic.py
 det_cfg=configs/downstream/faster-rcnn_mpm-r18_fpn_synthetic.py
 bypass_cfg=configs/partseg/mpm-bypass_r18_synthetic-pinpp.py
 start=$(date +%s)
@@ -50,18 +59,44 @@ mpm_ckpt=$(cat "$classifiers/mpm/last_checkpoint")
 step "1/5 few-shot: synthetic PartImageNet split (12 / 5 / 5 disjoint classes) -> $fewshot_data"
 "$py" tools/dataset_converters/make_synthetic_partimagenet.py "$fewshot_data" --image-size 48 \
   --images-per-class 24 > "$out/synthetic_partimagenet_summary.json"
-"$py" tools/train.py "$fs_baseline_cfg" --work-dir "$out/fewshot/baseline"
-"$py" tools/train.py "$fs_mpm_cfg" --work-dir "$out/fewshot/part-aware"
-"$py" tools/analysis_tools/compare_checkpoints.py "$out/fewshot" \
-  --title 'few-shot accuracy (%, 5-way, 15 queries, 300 test episodes, cosine to class centroids)' \
-  --model baseline "$fs_baseline_cfg" "$(cat "$out/fewshot/baseline/last_checkpoint")" \
-  --model part-aware "$fs_mpm_cfg" "$(cat "$out/fewshot/part-aware/last_checkpoint")" \
+fs=$out/fewshot
+# classifier pre-training: Meta-Baseline's stage 1 (also RFS's backbone: the same tiny recipe, lr 0.05), plain and
+# part-aware
+"$py" tools/train.py "$fs_baseline_cfg" --work-dir "$fs/baseline"
+"$py" tools/train.py "$fs_mpm_cfg" --work-dir "$fs/part-aware"
+stage1_ckpt=$(cat "$fs/baseline/last_checkpoint")
+# episodic methods: from scratch (ProtoNet, MAML, ConstellationNet) or from the stage-1 backbone (Meta-Baseline's
+# stage 2, COMPAS)
+"$py" tools/train.py "$fs_protonet_cfg" --work-dir "$fs/protonet"
+"$py" tools/train.py "$fs_maml_cfg" --work-dir "$fs/maml"
+"$py" tools/train.py "$fs_meta_cfg" --work-dir "$fs/meta-baseline" \
+  --cfg-options model.backbone.init_cfg.checkpoint="$stage1_ckpt"
+"$py" tools/train.py "$fs_compas_cfg" --work-dir "$fs/compas" \
+  --cfg-options model.backbone.init_cfg.checkpoint="$stage1_ckpt"
+"$py" tools/train.py "$fs_constellation_cfg" --work-dir "$fs/constellationnet"
+"$py" tools/analysis_tools/compare_checkpoints.py "$fs" \
+  --title 'few-shot accuracy (%, 5-way, 15 queries, 300 test episodes of the test classes, ± 95% CI)' \
+  --model maml "$fs_maml_cfg" "$(cat "$fs/maml/last_checkpoint")" \
+  --model protonet "$fs_protonet_cfg" "$(cat "$fs/protonet/last_checkpoint")" \
+  --model rfs "$fs_rfs_cfg" "$stage1_ckpt" \
+  --model meta-baseline "$fs_meta_cfg" "$(cat "$fs/meta-baseline/last_checkpoint")" \
+  --model compas "$fs_compas_cfg" "$(cat "$fs/compas/last_checkpoint")" \
+  --model constellationnet "$fs_constellation_cfg" "$(cat "$fs/constellationnet/last_checkpoint")" \
+  --model stage-1-baseline "$fs_baseline_cfg" "$stage1_ckpt" \
+  --model stage-1-part-aware "$fs_mpm_cfg" "$(cat "$fs/part-aware/last_checkpoint")" \
   --keys fewshot/5way-1shot_accuracy fewshot/5way-1shot_ci95 fewshot/5way-5shot_accuracy fewshot/5way-5shot_ci95
 
-step "2/5 part discovery: DFF (k=4) of the baseline's and MPM's backbones on synthetic PIN++ images"
+step "2/5 part discovery: DFF of the baseline's and MPM's backbones on synthetic PIN++ images; PDiscoNet's protocol"
 "$py" tools/analysis_tools/part_discovery.py --model baseline "$baseline_cfg" "$baseline_ckpt" \
   --model mpm "$mpm_cfg" "$mpm_ckpt" --k 4 --stage 2 --img-size 128 --num-images 16 --num-vis 2 \
   --out-dir "$out/part_discovery"
+# PDiscoNet / PDiscoFormer's protocol is defined on PartImageNet: the few-shot step's plain and part-aware ResNet-12
+# (block 3 of 4) on the synthetic PartImageNet train images, K parts shared by all classes, every pixel scored
+"$py" tools/analysis_tools/part_discovery.py --protocol pdisco \
+  --model baseline "$fs_baseline_cfg" "$(cat "$out/fewshot/baseline/last_checkpoint")" \
+  --model part-aware "$fs_mpm_cfg" "$(cat "$out/fewshot/part-aware/last_checkpoint")" \
+  --dataset-config "$fs_mpm_cfg" --k 4 8 --stage 2 --img-size 96 --num-images 8 --num-vis 2 \
+  --out-dir "$out/part_discovery_pdisco"
 
 step "3/5 detection transfer: Faster R-CNN from the baseline's backbone"
 "$py" tools/train.py "$det_cfg" --work-dir "$out/detection/baseline" \
@@ -79,8 +114,10 @@ step "5/5 MPM's bypass as a part segmenter (mmseg IoUMetric on the converted val
   --model mpm "$bypass_cfg" "$mpm_ckpt" --keys mIoU mAcc aAcc
 
 step "done"
-for table in fewshot/comparison.md part_discovery/part_discovery.md detection/comparison.md bypass/comparison.md; do
+for table in fewshot/comparison.md part_discovery/part_discovery.md part_discovery_pdisco/part_discovery_pdisco.md \
+  detection/comparison.md bypass/comparison.md; do
   echo; cat "$out/$table"
 done
 echo
-echo "outputs: $out/{fewshot,detection,bypass}/comparison.json, $out/part_discovery/{part_discovery.json,vis/}"
+echo "outputs: $out/{fewshot,detection,bypass}/comparison.json, $out/part_discovery/{part_discovery.json,vis/}," \
+  "$out/part_discovery_pdisco/{part_discovery_pdisco.json,vis/}"

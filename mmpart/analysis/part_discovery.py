@@ -8,7 +8,7 @@ the factors are matched one-to-one to the GT parts by the Hungarian algorithm on
 ``linear_sum_assignment``) for a matched mIoU, and NMI / ARI (scikit-learn) compare the two partitions
 without any matching.
 """
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -18,10 +18,17 @@ from sklearn.decomposition import NMF
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 __all__ = ['deep_feature_factorization', 'assign_parts', 'match_parts', 'part_discovery_scores',
-           'discover_class_parts']
+           'discover_class_parts', 'FACTOR_NORMS', 'BACKGROUNDS', 'border_factor', 'dff_part_map', 'pdisco_scores']
 
 #: mask values that are not a part: background (0) and the ignore index of uint16 masks
 NOT_A_PART = (0, 65535)
+#: how factor heat maps are scaled before each pixel takes its strongest factor: ``'none'`` (raw NMF weights) or
+#: ``'image_max'`` (each factor's map divided by its maximum in the image, as DFF's demo displays them)
+FACTOR_NORMS = ('none', 'image_max')
+#: how DFF's background is formed for the all-pixel protocol: ``'threshold'`` (pixels whose total factor weight is
+#: below a fraction of the image's largest), ``'factor'`` (one more NMF factor, the one strongest on the image
+#: borders, is the background) or ``'none'`` (every pixel is a part)
+BACKGROUNDS = ('threshold', 'factor', 'none')
 
 
 def deep_feature_factorization(features: np.ndarray, num_parts: int, seed: int = 0,
@@ -44,11 +51,23 @@ def deep_feature_factorization(features: np.ndarray, num_parts: int, seed: int =
     return weights.reshape(n, h, w, num_parts).transpose(0, 3, 1, 2), nmf.components_
 
 
-def assign_parts(heatmaps: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
-    """Each pixel's strongest factor after bilinear upsampling of k×h×w heat maps to ``size``: H×W ints."""
-    upsampled = F.interpolate(torch.from_numpy(np.ascontiguousarray(heatmaps))[None].float(), size=tuple(size),
-                              mode='bilinear', align_corners=False)[0]
-    return upsampled.argmax(dim=0).numpy()
+def _upsampled(heatmaps: np.ndarray, size: Tuple[int, int]) -> torch.Tensor:
+    """k×h×w heat maps resized bilinearly to ``size`` (k×H×W)."""
+    return F.interpolate(torch.from_numpy(np.ascontiguousarray(heatmaps))[None].float(), size=tuple(size),
+                         mode='bilinear', align_corners=False)[0]
+
+
+def _scaled(maps: torch.Tensor, factor_norm: str) -> torch.Tensor:
+    """k×H×W factor maps scaled per :data:`FACTOR_NORMS`."""
+    if factor_norm not in FACTOR_NORMS:
+        raise ValueError(f'factor_norm must be one of {FACTOR_NORMS}, got {factor_norm!r}')
+    return maps / maps.amax(dim=(1, 2), keepdim=True).clamp(min=1e-12) if factor_norm == 'image_max' else maps
+
+
+def assign_parts(heatmaps: np.ndarray, size: Tuple[int, int], factor_norm: str = 'none') -> np.ndarray:
+    """Each pixel's strongest factor after bilinear upsampling of k×h×w heat maps to ``size`` (and scaling per
+    ``factor_norm``): H×W ints."""
+    return _scaled(_upsampled(heatmaps, size), factor_norm).argmax(dim=0).numpy()
 
 
 def match_parts(discovered: np.ndarray, gt: np.ndarray, num_parts: int) -> Dict[str, object]:
@@ -89,8 +108,8 @@ def part_discovery_scores(discovered: np.ndarray, gt: np.ndarray, num_parts: int
                 ari=100 * float(adjusted_rand_score(gt, discovered)))
 
 
-def discover_class_parts(features: np.ndarray, gt_masks: Sequence[np.ndarray], num_parts: int,
-                         seed: int = 0) -> Tuple[Dict[str, float], list]:
+def discover_class_parts(features: np.ndarray, gt_masks: Sequence[np.ndarray], num_parts: int, seed: int = 0,
+                         factor_norm: str = 'none') -> Tuple[Dict[str, float], list]:
     """DFF over one class's images and its scores on their foreground pixels (GT not in :data:`NOT_A_PART`).
 
     Args:
@@ -98,13 +117,14 @@ def discover_class_parts(features: np.ndarray, gt_masks: Sequence[np.ndarray], n
         gt_masks: their GT part masks (H×W each, any size; heat maps are upsampled to it).
         num_parts: k.
         seed: NMF seed.
+        factor_norm: scaling of the factor maps before each pixel takes its strongest (:data:`FACTOR_NORMS`).
 
     Returns:
         The scores (plus ``images`` and ``pixels``, the number of foreground pixels) and each image's
         discovered part map (H×W factor ids).
     """
     heatmaps, _ = deep_feature_factorization(features, num_parts, seed)
-    assignments = [assign_parts(maps, mask.shape) for maps, mask in zip(heatmaps, gt_masks)]
+    assignments = [assign_parts(maps, mask.shape, factor_norm) for maps, mask in zip(heatmaps, gt_masks)]
     foreground = [~np.isin(mask, NOT_A_PART) for mask in gt_masks]
     gt = np.concatenate([mask[fg] for mask, fg in zip(gt_masks, foreground)])
     if not gt.size:
@@ -112,3 +132,59 @@ def discover_class_parts(features: np.ndarray, gt_masks: Sequence[np.ndarray], n
     discovered = np.concatenate([a[fg] for a, fg in zip(assignments, foreground)])
     scores = part_discovery_scores(discovered, gt, num_parts)
     return dict(scores, images=len(gt_masks), pixels=int(gt.size)), assignments
+
+
+def border_factor(heatmaps: np.ndarray) -> int:
+    """The factor with the largest mean weight on the border cells of N×k×h×w heat maps (the background factor)."""
+    border = np.ones(heatmaps.shape[2:], dtype=bool)
+    border[1:-1, 1:-1] = False
+    return int(heatmaps[:, :, border].mean(axis=(0, 2)).argmax())
+
+
+def dff_part_map(heatmaps: np.ndarray, size: Tuple[int, int], factor_norm: str = 'image_max',
+                 background: str = 'threshold', bg_threshold: float = 0.2,
+                 background_factor: Optional[int] = None) -> np.ndarray:
+    """One image's discovered parts with a background: H×W ints, 0 = background, 1..k = the parts.
+
+    The k×h×w heat maps are upsampled bilinearly to ``size`` (as PDiscoNet's evaluation upsamples its
+    assignment maps), scaled per ``factor_norm`` and each pixel takes its strongest factor. The background
+    (see :data:`BACKGROUNDS`) is, with ``'threshold'``, every pixel whose summed raw factor weight is below
+    ``bg_threshold`` × the image's largest; with ``'factor'``, the pixels of ``background_factor`` (the
+    other factors are renumbered 1..k-1 in order).
+    """
+    if background not in BACKGROUNDS:
+        raise ValueError(f'dff_part_map: background must be one of {BACKGROUNDS}, got {background!r}')
+    maps = _upsampled(heatmaps, size)
+    parts = _scaled(maps, factor_norm).argmax(dim=0).numpy() + 1
+    if background == 'threshold':
+        total = maps.sum(dim=0)
+        parts[(total < bg_threshold * total.max()).numpy()] = 0
+    elif background == 'factor':
+        if background_factor is None:
+            raise ValueError("dff_part_map: background='factor' needs background_factor")
+        factor = parts - 1
+        parts = np.where(factor == background_factor, 0, factor + (factor < background_factor))
+    return parts
+
+
+def pdisco_scores(discovered: Sequence[np.ndarray], gt_masks: Sequence[np.ndarray]) -> Dict[str, float]:
+    """NMI and ARI (%) over all pixels of all images, background included as a class (PDiscoNet's protocol).
+
+    As ``eval_nmi_ari_part_imagenet`` of ananthu-aniraj/pdiscoformer: the label maps of every image are
+    concatenated and scored at once with scikit-learn's ``normalized_mutual_info_score`` and
+    ``adjusted_rand_score``. GT: background 0 is one class, each part id another; pixels at the ignore
+    index 65535 (no annotation) are left out. Returns the scores and the numbers of images and pixels.
+    """
+    if len(discovered) != len(gt_masks) or not gt_masks:
+        raise ValueError(f'pdisco_scores: {len(discovered)} discovered maps for {len(gt_masks)} GT masks')
+    preds, gts = [], []
+    for pred, gt in zip(discovered, gt_masks):
+        pred, gt = np.asarray(pred), np.asarray(gt)
+        if pred.shape != gt.shape:
+            raise ValueError(f'pdisco_scores: a discovered map of shape {pred.shape} for a GT mask of {gt.shape}')
+        keep = gt != NOT_A_PART[1]
+        preds.append(pred[keep].ravel())
+        gts.append(gt[keep].ravel())
+    pred, gt = np.concatenate(preds), np.concatenate(gts)
+    return dict(nmi=100 * float(normalized_mutual_info_score(gt, pred)), ari=100 * float(adjusted_rand_score(gt, pred)),
+                images=len(gt_masks), pixels=int(gt.size))

@@ -136,7 +136,8 @@ def _mean(rows: Dict[str, dict]) -> Dict[str, float]:
 def part_discovery_report(models: Sequence[ModelSpec], out_dir: str, num_parts: int = 4,
                           wnids: Optional[Sequence[str]] = None, split: str = 'train', num_images: int = 20,
                           img_size: int = 224, stage: Optional[int] = None, num_vis: int = 4, seed: int = 0,
-                          dataset_config: Optional[str] = None, cfg_options: Optional[dict] = None) -> dict:
+                          dataset_config: Optional[str] = None, cfg_options: Optional[dict] = None,
+                          factor_norm: str = 'none') -> dict:
     """DFF part discovery of every model's backbone on the same images of each class; per-class and mean
     matched mIoU / NMI / ARI (%) as markdown tables and JSON in ``out_dir``, pictures in ``out_dir/vis``.
 
@@ -153,6 +154,7 @@ def part_discovery_report(models: Sequence[ModelSpec], out_dir: str, num_parts: 
         seed: NMF seed.
         dataset_config: config whose dataset is used (default: the first model's).
         cfg_options: overrides of every config.
+        factor_norm: scaling of the factor maps before the argmax (``part_discovery.FACTOR_NORMS``; default raw).
     """
     data_cfg = load_config(dataset_config or models[0][1])
     if cfg_options:
@@ -175,7 +177,7 @@ def part_discovery_report(models: Sequence[ModelSpec], out_dir: str, num_parts: 
         for wnid, class_images in samples.items():
             scores, assignments = discover_class_parts(backbone_features(model, class_images),
                                                        [s['data_samples'].gt_sem_seg.data[0].numpy()
-                                                        for s in class_images], num_parts, seed)
+                                                        for s in class_images], num_parts, seed, factor_norm)
             rows[wnid] = scores
             for sample, discovered in list(zip(class_images, assignments))[:num_vis]:
                 stem = osp.splitext(osp.basename(sample['data_samples'].img_path))[0]
@@ -184,22 +186,23 @@ def part_discovery_report(models: Sequence[ModelSpec], out_dir: str, num_parts: 
             print_log(f'part discovery {name} {wnid}: ' + ', '.join(f'{k} {scores[k]:.2f}' for k in SCORE_KEYS),
                       logger='current')
         results[name] = dict(config=config, checkpoint=checkpoint, classes=rows, mean=_mean(rows))
-    tables = _tables(results)
-    summary = dict(num_parts=num_parts, split=split, img_size=img_size, stage=stage, num_images=num_images,
-                   seed=seed, scores_in='percent, foreground pixels', models=results)
+    tables = _tables(results, factor_norm)
+    summary = dict(protocol='foreground', num_parts=num_parts, split=split, img_size=img_size, stage=stage,
+                   num_images=num_images, seed=seed, factor_norm=factor_norm, scores_in='percent, foreground pixels',
+                   models=results)
     atomic_write_json(osp.join(out_dir, 'part_discovery.json'), summary, indent=2)
     atomic_write_text(osp.join(out_dir, 'part_discovery.md'), tables + '\n')
     print(tables)
     return summary
 
 
-def _tables(results: Dict[str, dict]) -> str:
+def _tables(results: Dict[str, dict], factor_norm: str) -> str:
     header = ['matched mIoU', 'NMI', 'ARI']
     blocks = []
     for name, result in results.items():
         rows = [[wnid, s['images'], s['pixels'], *(s[k] for k in SCORE_KEYS)] for wnid, s in result['classes'].items()]
         rows.append(['mean', '', '', *(result['mean'][k] for k in SCORE_KEYS)])
-        blocks.append(f'Part discovery of {name} (DFF, %, foreground pixels):\n\n'
+        blocks.append(f'Part discovery of {name} (DFF, factors scaled {factor_norm!r}, %, foreground pixels):\n\n'
                       + markdown_table(['class', 'images', 'pixels', *header], rows))
     if len(results) > 1:
         blocks.append('Part discovery, mean over classes (%):\n\n' + markdown_table(

@@ -1,8 +1,11 @@
 """Heads."""
+from .compositional_part_head import CompositionalPartHead
 from .cosine_proto_head import CosineProtoHead
 from .few_shot_head import BaseFewShotHead, class_means
 from .logistic_regression_head import LogisticRegressionHead
+from .maml_head import MAMLHead
 from .mpm_part_head import MPMPartHead
+from .multi_feature_cosine_head import MultiFeatureCosineHead
 from .point_loss_decode_heads import (
     PointLossASPPHead,
     PointLossFCNHead,
@@ -13,7 +16,7 @@ from .point_loss_decode_heads import (
 from .proto_net_head import ProtoNetHead
 
 __all__ = [
-    'BaseFewShotHead', 'CosineProtoHead', 'LogisticRegressionHead', 'MPMPartHead', 'PointLossASPPHead',
-    'PointLossFCNHead', 'PointLossFPNHead', 'PointLossSegformerHead', 'PointSampledLossMixin', 'ProtoNetHead',
-    'class_means'
+    'BaseFewShotHead', 'CompositionalPartHead', 'CosineProtoHead', 'LogisticRegressionHead', 'MAMLHead', 'MPMPartHead',
+    'MultiFeatureCosineHead', 'PointLossASPPHead', 'PointLossFCNHead', 'PointLossFPNHead', 'PointLossSegformerHead',
+    'PointSampledLossMixin', 'ProtoNetHead', 'class_means'
 ]
