@@ -21,6 +21,7 @@ from mmengine.registry import DefaultScope
 from mmpart.evaluation.tables import markdown_table
 from mmpart.registry import DATASETS
 from mmpart.utils import atomic_write_json, atomic_write_text
+from mmpart.utils.config_file import load_config
 
 from .part_discovery import (
     BACKGROUNDS,
@@ -125,7 +126,7 @@ def pdisco_report(models: Sequence[ModelSpec], out_dir: str, ks: Sequence[int] =
     if background not in BACKGROUNDS or factor_norm not in FACTOR_NORMS:
         raise ValueError(f'background must be one of {BACKGROUNDS} and factor_norm one of {FACTOR_NORMS}, got '
                          f'{background!r}, {factor_norm!r}')
-    data_cfg = Config.fromfile(dataset_config or models[0][1])
+    data_cfg = load_config(dataset_config or models[0][1])
     if cfg_options:
         data_cfg.merge_from_dict(cfg_options)
     dataset = pdisco_dataset(data_cfg, split, img_size, center_crop)
