@@ -6,13 +6,13 @@ from typing import Dict, List, Optional, Sequence, Union
 from mmengine.config import Config
 from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
 
 from mmpart.datasets.part_id_table import PartIdTable
 from mmpart.datasets.robustness.imagenet_meta import IMAGENET_WNIDS
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
+from mmpart.utils.checkpoint_match import load_checkpoint_exactly
 
 __all__ = ['init_model', 'class_display_names', 'display_class_names', 'object_names_of_config']
 
@@ -23,7 +23,9 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None, dev
 
     As mmpretrain's ``get_model`` (which builds in the mmpretrain scope, where mmpart's models are not
     found): the model gets ``_config`` (the config) and ``_dataset_meta`` (the checkpoint's
-    ``meta.dataset_meta``, empty without a checkpoint), so mmpretrain's inferencers accept it.
+    ``meta.dataset_meta``, empty without a checkpoint), so mmpretrain's inferencers accept it. A checkpoint
+    that does not fit the model exactly is refused (:class:`~mmpart.utils.checkpoint_match.CheckpointMismatchError`,
+    the message ``tools/test.py`` gives), where mmengine's loader would warn and leave layers random.
     """
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(config) if isinstance(config, str) else copy.deepcopy(config)
@@ -34,8 +36,8 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None, dev
     with DefaultScope.overwrite_default_scope('mmpart'):
         model = MODELS.build(cfg.model)
     meta = {}
-    if checkpoint is not None:
-        meta = load_checkpoint(model, checkpoint, map_location='cpu').get('meta') or {}
+    if checkpoint is not None:  # refused unless it fits the model exactly, as tools/test.py refuses it
+        meta = load_checkpoint_exactly(model, checkpoint).get('meta') or {}
     model._config = cfg
     model._dataset_meta = dict(meta.get('dataset_meta') or {})
     return model.to(device).eval()

@@ -29,7 +29,7 @@ from mmpart.attacks import ATTACK_NAMES
 from mmpart.engine.loops.test_config import configure_adversarial_test, use_test_set
 from mmpart.registry import DATASETS
 from mmpart.utils import atomic_write_json, register_all_modules
-from mmpart.utils.run_config import add_common_args, apply_common_args
+from mmpart.utils.run_config import add_common_args, apply_common_args, use_checkpoint
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,7 +55,7 @@ def evaluate(cfg: Config, args: argparse.Namespace, predictions: str):
     """Run the test as tools/test.py does, dumping the predictions; returns them, the classes, the attack and the
     metrics of the config's evaluator."""
     cfg = apply_common_args(cfg, args)
-    cfg.load_from = args.ckpt_or_result
+    cfg = use_checkpoint(cfg, args.ckpt_or_result)
     overrides = dict(eps=args.eps, steps=args.steps, step_size=args.step_size, **args.attack_cfg)
     adversarial = configure_adversarial_test(cfg, args.attack, overrides)
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
