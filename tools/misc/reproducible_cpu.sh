@@ -10,7 +10,9 @@
 #                                   is Intel-only (AMD CPUs fall back to AUTO), COMPATIBLE (SSE2) runs everywhere
 #   OpenBLAS (numpy, scipy: NMF)    OPENBLAS_CORETYPE=Haswell
 #   numpy's and OpenCV's SIMD loops AVX-512 dispatch off
-#   threads                         2 for OpenMP, MKL and OpenBLAS (reduction splits depend on the count)
+#   threads                         2 for OpenMP, MKL and OpenBLAS (reduction splits depend on the count);
+#                                   idle OpenMP threads sleep instead of spinning (same numbers; on a loaded
+#                                   machine spinning threads burn the time slices the others wait for: 7x slower)
 # What it costs and what it does not cover (GPUs, other architectures): README, "Quick start".
 # MMPART_NATIVE_KERNELS=1 leaves the machine's defaults (faster on big CPUs, numbers of that CPU only).
 if [ "${MMPART_NATIVE_KERNELS:-0}" = 1 ]; then
@@ -24,7 +26,7 @@ else
   export OPENBLAS_CORETYPE=Haswell
   export NPY_DISABLE_CPU_FEATURES="AVX512F AVX512CD AVX512_KNL AVX512_KNM AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL"
   export OPENCV_CPU_DISABLE=AVX512F,AVX512-SKX
-  export OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
+  export OMP_NUM_THREADS=2 MKL_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE
   echo "reproducible CPU kernels: AVX2 (oneDNN, ATen, OpenBLAS, numpy, OpenCV), MKL_CBWR=COMPATIBLE, 2 threads" \
     "(MMPART_NATIVE_KERNELS=1 to use this CPU's own)"
 fi
