@@ -14,7 +14,7 @@ from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
 from mmpart.utils.checkpoint_match import load_checkpoint_exactly
 
-__all__ = ['init_model', 'class_display_names', 'display_class_names', 'object_names_of_config']
+__all__ = ['init_model', 'class_display_names', 'display_class_names', 'object_names_of_config', 'wnid_names']
 
 
 def init_model(config: Union[str, Config], checkpoint: Optional[str] = None, device: str = 'cpu',
@@ -60,15 +60,20 @@ def object_names_of_config(cfg: Config) -> Dict[str, str]:
     return {}
 
 
-def display_class_names(classes: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
-    """Readable names of class wnids: ImageNet names for IN-1K wnids, the object names of the
-    ``part_ids.json`` that ``cfg``'s datasets read for others; ``'<name> (<wnid>)'`` when both are known,
-    else the class as given."""
-    imagenet = dict(zip(IMAGENET_WNIDS, IMAGENET_CATEGORIES))
+def wnid_names(cfg: Optional[Config] = None) -> Dict[str, str]:
+    """wnid → readable name: ImageNet's names for IN-1K wnids, the object names of the ``part_ids.json`` that
+    ``cfg``'s datasets read for others."""
     objects = object_names_of_config(cfg) if cfg is not None else {}
+    return {**objects, **dict(zip(IMAGENET_WNIDS, IMAGENET_CATEGORIES))}
+
+
+def display_class_names(classes: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
+    """Readable names of class wnids (:func:`wnid_names`): ``'<name> (<wnid>)'`` when a name is known, else the
+    class as given."""
+    known = wnid_names(cfg)
     names = []
     for wnid in classes:
-        name = imagenet.get(wnid) or objects.get(wnid)
+        name = known.get(wnid)
         names.append(f'{name} ({wnid})' if name and name != wnid else wnid)
     return names
 
