@@ -42,7 +42,14 @@ pip_install -q -r "$here/requirements/mminstall.txt" -r "$here/requirements/runt
 # test oracle only: torchattacks 3.5.1 pins an old requests, its real needs are already installed
 pip_install -q --no-deps torchattacks==3.5.1
 echo "[install] mmpart (editable)"
-pip_install -q --no-deps --no-build-isolation -e "$here"
+# compat mode: the checkout goes on sys.path by a .pth file (what `setup.py develop` did), so that the link below
+# cannot shadow the package; setup.py's add_mim_extension links configs/, tools/, demo/, model-index.yml into
+# mmpart/.mim. OpenMMLab's mim looks for them in <location of the distribution>/mmpart/.mim, and the location of
+# an editable install is site-packages: link that to the checkout's (mim train/test/search mmpart then work)
+pip_install -q --no-deps --no-build-isolation --use-pep517 --config-settings editable_mode=compat -e "$here"
+site=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+mkdir -p "$site/mmpart"
+ln -sfn "$here/mmpart/.mim" "$site/mmpart/.mim"
 
 if "$py" -c "import transformers" 2>/dev/null; then
   echo "[install] ERROR: transformers is installed in $venv; it breaks mmpretrain's imports" >&2
