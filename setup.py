@@ -28,11 +28,12 @@ MIM_FILES = ('configs', 'tools', 'demo', 'model-index.yml')
 def add_mim_extension() -> None:
     """Put configs, tools, demo and the model index into ``mmpart/.mim`` for OpenMMLab's ``mim``.
 
-    Copied for wheels and sdists (``pip install .``, ``python -m build``), symlinked for ``setup.py develop``.
-    mim looks for them in ``site-packages/mmpart/.mim``, which editable installs (``pip install -e .``, and
-    ``setup.py develop``, which setuptools >= 80 runs as one) do not create: mim needs a regular install.
+    Copied for wheels and sdists (``pip install .``, ``python -m build``), symlinked for editable installs
+    (``pip install -e .``: setuptools' ``editable_wheel``; ``setup.py develop``), as OpenMMLab packages do. mim
+    looks in ``<location of the mmpart distribution>/mmpart/.mim``, which for a PEP 660 editable install is
+    site-packages: ``tools/misc/install.sh`` (``make install``) links ``site-packages/mmpart/.mim`` to these links.
     """
-    if 'develop' in sys.argv:
+    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
         mode = 'symlink'
     elif 'sdist' in sys.argv or 'bdist_wheel' in sys.argv:
         mode = 'copy'

@@ -16,10 +16,10 @@ import os.path as osp
 from mmengine.config import DictAction
 from mmengine.visualization import Visualizer
 
-from mmpart.apis import attack_image, inference_model, inference_parts, init_model
+from mmpart.apis import attack_image, inference_model, inference_parts, init_model, wnid_names
 from mmpart.attacks import ATTACK_NAMES
 from mmpart.utils.entry_point import run_tool
-from mmpart.visualization import MIN_SIDE, PartLayer, adversarial_figure, part_figure, write_png
+from mmpart.visualization import MIN_SIDE, PartLayer, adversarial_figure, part_figure, readable_class_names, write_png
 
 
 def parse_args() -> argparse.Namespace:
@@ -58,7 +58,8 @@ def main() -> None:
     print('\n'.join(prediction.lines()))
     if args.parts:
         parts = inference_parts(model, args.img)
-        names = parts.part_names or [f'part {i}' for i in range(int(parts.part_map.max()) + 1)]
+        names = (readable_class_names(parts.part_names, wnid_names(model._config)) if parts.part_names else
+                 [f'part {i}' for i in range(int(parts.part_map.max()) + 1)])  # '<object>: <part>', as elsewhere
         picture = part_figure(parts.image, [('image', PartLayer()), ('parts (bypass)', PartLayer(parts.part_map))],
                               names, min_side=args.min_side)
         print(f'parts: {sorted(names[i] for i in set(parts.part_map.ravel().tolist()) - {0} if i < len(names))}')

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the whole mmpart pipeline on the built-in synthetic PIN++ dataset, through the same tools
-# and configs users run (scaled down by config only). Deterministic by seed; outputs in work_dirs/demo/.
+# and configs users run (scaled down by config only). Deterministic by seed and pinned CPU kernels; outputs in
+# work_dirs/demo/.
 #
 #   synthetic PIN++ release -> converter -> Mask R-CNN on parts -> pseudo part labels for the unlabeled
 #   pool -> baseline and MPM, both PGD adversarially trained -> clean / PGD at several eps / corruptions
@@ -8,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/misc/python.sh
+source tools/misc/reproducible_cpu.sh  # one table on every x86-64 CPU with AVX2
 py=$MMPART_PYTHON
 data=data/synthetic_pinpp
 out=work_dirs/demo

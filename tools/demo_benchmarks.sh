@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/misc/python.sh
+source tools/misc/reproducible_cpu.sh  # one table on every x86-64 CPU with AVX2
 py=$MMPART_PYTHON
 out=work_dirs/demo_benchmarks
 demo=work_dirs/demo

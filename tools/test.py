@@ -33,7 +33,7 @@ from mmpart.utils import register_all_modules
 from mmpart.utils.config_file import load_config
 from mmpart.utils.distributed import setup_cpu_distributed
 from mmpart.utils.entry_point import run_tool
-from mmpart.utils.run_config import add_common_args, apply_common_args
+from mmpart.utils.run_config import add_common_args, apply_common_args, use_checkpoint
 
 
 def parse_args() -> argparse.Namespace:
@@ -76,7 +76,7 @@ def main() -> None:
     if args.test_set:
         use_test_set(cfg, args.test_set)
     cfg = apply_common_args(cfg, args)
-    cfg.load_from = args.checkpoint
+    cfg = use_checkpoint(cfg, args.checkpoint)
     overrides = dict(eps=args.eps, steps=args.steps, step_size=args.step_size, norm=args.norm,
                      restarts=args.restarts, eot_iter=args.eot_iter, **args.attack_cfg)
     adversarial = configure_adversarial_test(cfg, args.attack, overrides)

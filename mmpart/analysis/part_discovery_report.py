@@ -14,12 +14,12 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import print_log
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 
 from mmpart.evaluation.tables import markdown_table
 from mmpart.registry import DATASETS, MODELS
 from mmpart.utils import atomic_write, atomic_write_json, atomic_write_text
 from mmpart.utils.config_file import load_config
+from mmpart.utils.checkpoint_match import load_checkpoint_exactly
 
 from .part_discovery import discover_class_parts
 
@@ -58,11 +58,15 @@ def load_backbone_model(config: str, checkpoint: str, stage: Optional[int] = Non
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.model.backbone['init_cfg'] = None
-    if stage is not None:
-        cfg.model.backbone['out_indices'] = (stage, )
     with DefaultScope.overwrite_default_scope('mmpart'):
         model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    load_checkpoint_exactly(model, checkpoint)  # the model as trained: the checkpoint must fit it
+    if stage is not None:
+        trained, children = tuple(model.backbone.out_indices), dict(model.backbone.named_children())
+        if any(f'norm{i}' in children for i in trained) and f'norm{stage}' not in children:  # ConvNeXt, Swin
+            raise ValueError(f'{config}: the backbone normalises only the outputs of stages {trained} (out_indices); '
+                             f'stage {stage} has no trained output norm: pick one of {trained}')
+        model.backbone.out_indices = (stage, )
     return model.eval()
 
 

@@ -8,8 +8,8 @@ from .inference import (
                         inference_model,
                         inference_parts,
 )
-from .model import class_display_names, display_class_names, init_model, object_names_of_config
+from .model import class_display_names, display_class_names, init_model, object_names_of_config, wnid_names
 
 __all__ = ['AdversarialExample', 'ClassPrediction', 'PartPrediction', 'attack_image', 'build_inferencer',
            'class_display_names', 'display_class_names', 'inference_model', 'inference_parts', 'init_model',
-           'object_names_of_config']
+           'object_names_of_config', 'wnid_names']

@@ -83,7 +83,8 @@ def _preprocessed(inferencer: ImageClassificationInferencer, image: ImageType) -
 def inference_model(model: BaseModel, image: ImageType, topk: int = 5) -> ClassPrediction:
     """Top-``topk`` classes of one image (path or BGR array) through mmpretrain's inferencer."""
     inferencer = build_inferencer(model)
-    sample = inferencer(image, return_datasamples=True)[0]
+    # the inferencer's steps without its __call__, whose progress bar (for one image) runs into what follows
+    sample = inferencer.forward(next(iter(inferencer.preprocess([image], batch_size=1))))[0]
     return ClassPrediction.from_scores(sample.pred_score, inferencer.classes, topk)
 
 

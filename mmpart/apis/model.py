@@ -6,7 +6,6 @@ from typing import Dict, List, Optional, Sequence, Union
 from mmengine.config import Config
 from mmengine.model import BaseModel
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
 
 from mmpart.datasets.part_id_table import PartIdTable
@@ -14,8 +13,9 @@ from mmpart.datasets.robustness.imagenet_meta import IMAGENET_WNIDS
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
 from mmpart.utils.config_file import load_config
+from mmpart.utils.checkpoint_match import load_checkpoint_exactly
 
-__all__ = ['init_model', 'class_display_names', 'display_class_names', 'object_names_of_config']
+__all__ = ['init_model', 'class_display_names', 'display_class_names', 'object_names_of_config', 'wnid_names']
 
 
 def init_model(config: Union[str, Config], checkpoint: Optional[str] = None, device: str = 'cpu',
@@ -24,7 +24,9 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None, dev
 
     As mmpretrain's ``get_model`` (which builds in the mmpretrain scope, where mmpart's models are not
     found): the model gets ``_config`` (the config) and ``_dataset_meta`` (the checkpoint's
-    ``meta.dataset_meta``, empty without a checkpoint), so mmpretrain's inferencers accept it.
+    ``meta.dataset_meta``, empty without a checkpoint), so mmpretrain's inferencers accept it. A checkpoint
+    that does not fit the model exactly is refused (:class:`~mmpart.utils.checkpoint_match.CheckpointMismatchError`,
+    the message ``tools/test.py`` gives), where mmengine's loader would warn and leave layers random.
     """
     register_all_modules(init_default_scope=False)
     cfg = load_config(config) if isinstance(config, str) else copy.deepcopy(config)
@@ -35,8 +37,8 @@ def init_model(config: Union[str, Config], checkpoint: Optional[str] = None, dev
     with DefaultScope.overwrite_default_scope('mmpart'):
         model = MODELS.build(cfg.model)
     meta = {}
-    if checkpoint is not None:
-        meta = load_checkpoint(model, checkpoint, map_location='cpu').get('meta') or {}
+    if checkpoint is not None:  # refused unless it fits the model exactly, as tools/test.py refuses it
+        meta = load_checkpoint_exactly(model, checkpoint).get('meta') or {}
     model._config = cfg
     model._dataset_meta = dict(meta.get('dataset_meta') or {})
     return model.to(device).eval()
@@ -59,15 +61,20 @@ def object_names_of_config(cfg: Config) -> Dict[str, str]:
     return {}
 
 
-def display_class_names(classes: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
-    """Readable names of class wnids: ImageNet names for IN-1K wnids, the object names of the
-    ``part_ids.json`` that ``cfg``'s datasets read for others; ``'<name> (<wnid>)'`` when both are known,
-    else the class as given."""
-    imagenet = dict(zip(IMAGENET_WNIDS, IMAGENET_CATEGORIES))
+def wnid_names(cfg: Optional[Config] = None) -> Dict[str, str]:
+    """wnid → readable name: ImageNet's names for IN-1K wnids, the object names of the ``part_ids.json`` that
+    ``cfg``'s datasets read for others."""
     objects = object_names_of_config(cfg) if cfg is not None else {}
+    return {**objects, **dict(zip(IMAGENET_WNIDS, IMAGENET_CATEGORIES))}
+
+
+def display_class_names(classes: Sequence[str], cfg: Optional[Config] = None) -> List[str]:
+    """Readable names of class wnids (:func:`wnid_names`): ``'<name> (<wnid>)'`` when a name is known, else the
+    class as given."""
+    known = wnid_names(cfg)
     names = []
     for wnid in classes:
-        name = imagenet.get(wnid) or objects.get(wnid)
+        name = known.get(wnid)
         names.append(f'{name} ({wnid})' if name and name != wnid else wnid)
     return names
 

@@ -14,11 +14,13 @@ from .free_perturbation import FreePerturbation
 from .losses import ATTACK_LOSSES
 from .multi_attack import MultiAttack
 from .pgd import FGSM, PGD
+from .progress import attack_progress, report_progress
 from .selection import EVALUATION_KEEP, KEEP_RULES, TRAINING_KEEP, with_default_keep
 from .square import Square
 from .threat_model import STANDARD_EPS, describe_threat_model
 
 __all__ = ['APGD', 'ATTACK_LOSSES', 'ATTACK_NAMES', 'AttackResult', 'AutoAttack', 'BaseAttack', 'CW',
            'EVALUATION_KEEP', 'FGSM', 'FreePerturbation', 'KEEP_RULES', 'MultiAttack', 'PGD', 'STANDARD_EPS',
-           'Square', 'TRAINING_KEEP', 'attack_config', 'attack_names', 'describe_threat_model', 'from_pixel_space',
-           'normalisation', 'pixel_space_logits', 'to_pixel_space', 'with_default_keep']
+           'Square', 'TRAINING_KEEP', 'attack_config', 'attack_names', 'attack_progress', 'describe_threat_model',
+           'from_pixel_space', 'normalisation', 'pixel_space_logits', 'report_progress', 'to_pixel_space',
+           'with_default_keep']

@@ -1,4 +1,5 @@
 """Per-sample worst case over several attacks, with each attack's own number (AutoAttack's protocol)."""
+import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -6,6 +7,7 @@ import torch
 from mmpart.registry import ATTACKS
 
 from .base import AttackResult, BaseAttack, LogitsFn
+from .progress import report_progress
 from .selection import EVALUATION_KEEP, with_default_keep
 from .threat_model import threat_model
 
@@ -108,13 +110,17 @@ class MultiAttack(BaseAttack):
         robust = correct.clone()
         worst_images, worst_logits = images.clone(), clean_logits.clone()
         per_attack = {}
-        for name, attack in self.members:
+        for number, (name, attack) in enumerate(self.members, 1):
             index = (correct if self.individual else robust).nonzero()[:, 0]
             own = clean_logits.clone() if self.individual else None
             if len(index):
+                report_progress(f'attack {number}/{len(self.members)} {name}: {len(index)} of {len(labels)} samples')
+                start = time.perf_counter()
                 result = attack.run(logits_fn, images[index], labels[index])
                 logits = result.logits.float()
                 broken = logits.argmax(dim=1) != labels[index]
+                report_progress(f'attack {number}/{len(self.members)} {name}: broke {int(broken.sum())} of '
+                                f'{len(index)} in {time.perf_counter() - start:.1f} s')
                 if own is not None:
                     own[index] = logits
                 # the worst case takes this attack's point where it breaks a sample first, or where none has

@@ -16,6 +16,7 @@ from mmpart.engine.loops.adversarial_test_cfg import configure_adversarial_test,
 from mmpart.registry import ATTACKS
 from mmpart.utils import atomic_write, atomic_write_json, atomic_write_text
 from mmpart.utils.config_file import load_config
+from mmpart.utils.run_config import use_checkpoint
 
 from .evaluation_key import evaluation_key
 from .masking_checks import TOLERANCE, Check, checks_table, effort_checks, failed, sweep_checks
@@ -40,7 +41,8 @@ def evaluation_config(config: str, checkpoint: str, work_dir: str, test_set: Opt
     if attack:
         cfg.test_cfg = dict(type='AdversarialTestLoop', attack=attack)
         configure_adversarial_test(cfg, None, {})
-    cfg.load_from, cfg.work_dir = checkpoint, work_dir
+    cfg = use_checkpoint(cfg, checkpoint)
+    cfg.work_dir = work_dir
     cfg.experiment_name = osp.basename(osp.normpath(work_dir))
     return cfg
 

@@ -3,6 +3,7 @@ import copy
 import hashlib
 import os
 import os.path as osp
+import warnings
 from collections import Counter, defaultdict
 from typing import Dict, List, Optional, Sequence, Set, Union
 
@@ -20,6 +21,7 @@ from mmpart.datasets.part_id_table import PartIdTable
 from mmpart.datasets.part_mask_io import write_part_mask
 from mmpart.utils.atomic_io import atomic_write_json, atomic_write_text, remove_stale_temps
 from mmpart.utils.config_file import load_config
+from mmpart.utils.checkpoint_match import load_checkpoint_exactly
 
 from .image_list import list_unlabeled
 from .painting import paint_parts, select_parts
@@ -50,15 +52,22 @@ def build_test_pipeline(cfg: Config) -> Compose:
 
 def init_part_detector(config: Union[str, Config], checkpoint: str, device: str = 'cpu',
                        cfg_options: Optional[dict] = None) -> torch.nn.Module:
-    """mmdet's ``init_detector`` for an mmpart config (class names come from the checkpoint's meta)."""
+    """mmdet's ``init_detector`` for an mmpart config, the checkpoint loaded only if it fits the model exactly
+    (:func:`~mmpart.utils.checkpoint_match.load_checkpoint_exactly`; mmdet's loader would warn and go on);
+    class names come from the checkpoint's meta."""
     from mmdet.apis import init_detector
 
     cfg = load_config(config) if isinstance(config, str) else copy.deepcopy(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.model.backbone.init_cfg = None
-    # palette='random': do not build the test dataset (its data need not exist where labels are made)
-    return init_detector(cfg, checkpoint, palette='random', device=device)
+    with warnings.catch_warnings():  # "checkpoint is None, use COCO classes": the checkpoint's come next
+        warnings.simplefilter('ignore')
+        # palette='random': do not build the test dataset (its data need not exist where labels are made)
+        model = init_detector(cfg, None, palette='random', device='cpu')
+    meta = load_checkpoint_exactly(model, checkpoint).get('meta') or {}
+    model.dataset_meta = dict({k.lower(): v for k, v in (meta.get('dataset_meta') or {}).items()}, palette='random')
+    return model.to(device)
 
 
 class _ImageFiles(Dataset):

@@ -39,6 +39,18 @@ def apply_common_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def use_checkpoint(cfg: Config, checkpoint: str) -> Config:
+    """Test ``checkpoint`` (``load_from``), refused unless it fits the model exactly: :class:`StrictLoadHook`
+    (``mmpart.engine.hooks``) is added where the config has none (configs on mmdet's or mmseg's runtime);
+    ``default_hooks.strict_load=None`` in a config keeps it off."""
+    cfg.load_from = checkpoint
+    if cfg.get('default_hooks') is None:
+        cfg.default_hooks = dict()
+    if 'strict_load' not in cfg.default_hooks:
+        cfg.default_hooks.strict_load = dict(type='mmpart.StrictLoadHook')
+    return cfg
+
+
 def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
     """``--amp``, ``--resume [CKPT]``, ``--auto-scale-lr`` and ``--no-validate``."""
     if args.amp:

@@ -2,6 +2,7 @@
 on the hand-set classifier (logits known in closed form); the MPM side in tests/test_tools/test_image_demo.py."""
 import math
 
+import mmpretrain.apis.base
 import numpy as np
 import pytest
 from PIL import Image
@@ -51,6 +52,13 @@ def test_a_classifier_without_bypass_has_no_parts(hand_set_model):
     root, model = hand_set_model
     with pytest.raises(TypeError, match='no part bypass'):
         inference_parts(model, uniform_image(root / 'img.png', 10))
+
+
+def test_one_image_runs_without_the_inferencers_progress_bar(hand_set_model, monkeypatch):
+    """mmpretrain's ``__call__`` draws a progress bar (in a terminal) that the printed result line runs into."""
+    monkeypatch.setattr(mmpretrain.apis.base, 'track', lambda *args, **kwargs: pytest.fail('progress bar drawn'))
+    root, model = hand_set_model
+    assert inference_model(model, uniform_image(root / 'img.png', THRESHOLD + 2.5)).labels[0] == 1
 
 
 def test_imagenet_wnids_get_their_names():

@@ -1,12 +1,23 @@
 """MultiAttack: the per-sample worst case over attacks, cascade and individual, on attacks whose outcomes are set by
 hand; AutoAttack's per-attack breakdown; attack lists on the command line."""
+import re
+
 import pytest
 import torch
 from pyautoattack.autopgd_base import APGDAttack, APGDAttack_targeted
 from pyautoattack.fab_pt import FABAttack_PT
 from pyautoattack.square import SquareAttack
 
-from mmpart.attacks import PGD, AttackResult, AutoAttack, BaseAttack, MultiAttack, Square, attack_config
+from mmpart.attacks import (
+    PGD,
+    AttackResult,
+    AutoAttack,
+    BaseAttack,
+    MultiAttack,
+    Square,
+    attack_config,
+    attack_progress,
+)
 from mmpart.attacks.threat_model import threat_model
 
 from .test_autoattack import correctly_classified, small_net
@@ -53,6 +64,18 @@ def samples(n=6):
 
 def broken_by(logits, labels):
     return set((logits.argmax(1) != labels).nonzero()[:, 0].tolist())
+
+
+def test_each_attack_reports_its_start_and_what_it_broke():
+    messages = []
+    first, second = BreaksSamples({0, 1}, marker=1.0), BreaksSamples({1, 2}, marker=2.0)
+    images, labels = samples()
+    MultiAttack([first, second], names=['a', 'b']).run(clean_logits_fn, images, labels)  # no reporter: silent
+    with attack_progress(messages.append):
+        MultiAttack([first, second], names=['a', 'b']).run(clean_logits_fn, images, labels)
+    assert [re.sub(r'in \d+\.\d s', 'in T s', m) for m in messages] == [
+        'attack 1/2 a: 5 of 6 samples', 'attack 1/2 a: broke 2 of 5 in T s',  # id 5 is wrong clean
+        'attack 2/2 b: 3 of 6 samples', 'attack 2/2 b: broke 1 of 3 in T s']  # the cascade: what a left robust
 
 
 @pytest.mark.parametrize('individual', [False, True])

@@ -1,4 +1,6 @@
 """Adversarial val/test loops on a hand-set classifier whose robust accuracy is known in closed form."""
+import re
+
 import pytest
 import torch
 from mmengine.dataset import pseudo_collate
@@ -155,3 +157,26 @@ def test_loop_needs_the_preprocessor_normalisation(data_root, tmp_path):
     runner = Runner.from_cfg(cfg)
     with pytest.raises(ValueError, match=r'ImageClassifier.data_preprocessor \(ClsDataPreprocessor\) has no mean/std'):
         AdversarialTestLoop(runner, cfg.test_dataloader, dict(type='RobustAccuracy'), attack=dict(type='PGD'))
+
+
+def test_test_loop_shows_each_batchs_attacks_and_time(data_root, tmp_path):
+    """Long evaluations are never silent: each attack of each batch says when it starts and what it broke, each
+    batch how long it took and about how long is left."""
+    cfg = hand_set_config(data_root)
+    cfg.work_dir, cfg.log_level = str(tmp_path), 'INFO'
+    cfg.load_from = write_checkpoint(tmp_path / 'hand_set.pth')
+    cfg.test_dataloader.batch_size = 8
+    cfg.test_cfg = dict(type='AdversarialTestLoop', resume=False, attack=dict(
+        type='MultiAttack', names=['fgsm', 'pgd'], attacks=[dict(type='FGSM', eps=4), dict(type='PGD', eps=4)]))
+    cfg.test_evaluator = dict(type='RobustAccuracy')
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+    batches = len(runner.test_dataloader)
+    log = next(tmp_path.glob('*/*.log')).read_text()
+    assert batches > 1
+    for batch in range(1, batches + 1):
+        where = rf'robust evaluation, batch {batch}/{batches}: '
+        assert re.search(where + r'attack 1/2 fgsm: (\d+) of (\d+) samples\n', log)
+        assert re.search(where + r'attack 1/2 fgsm: broke \d+ of \d+ in \d+\.\d s\n', log)
+        assert re.search(where + r'attacked in \d+\.\d s, about \d+\.\d min left\n', log)
+    assert re.search(r'batch 1/\d+: attack 2/2 pgd: broke \d+ of \d+ in', log)

@@ -70,8 +70,11 @@ def test_train_time_leaves_out_the_first_window(hand_logs):
 def test_unknown_keys_and_missing_logs_are_named(hand_logs, tmp_path):
     with pytest.raises(ValueError, match=r"\['loss_part_s0'\] not in the logs.*'loss'"):
         curve_keys([load_run(str(hand_logs[0]))], ['loss', 'loss_part_s0'])
+    (tmp_path / 'empty').mkdir()
     with pytest.raises(FileNotFoundError, match='no mmengine json log'):
         load_run(str(tmp_path / 'empty'))
+    with pytest.raises(FileNotFoundError, match='missing: no such file or directory'):
+        load_run(str(tmp_path / 'missing'))
 
 
 def test_plots_the_part_losses_and_robust_accuracy_of_a_real_run(mpm_run, tmp_path, monkeypatch):

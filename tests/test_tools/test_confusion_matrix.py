@@ -2,6 +2,7 @@
 matrices are known in closed form, and the per-class report on hand-made predictions."""
 import json
 import runpy
+import shutil
 import sys
 from pathlib import Path
 
@@ -63,6 +64,24 @@ def test_dumped_predictions_give_the_same_report(hand_set_report, tmp_path, monk
     assert {k: again[k] for k in ('classes', 'clean', 'robust')} == {k: report[k] for k in ('classes', 'clean',
                                                                                             'robust')}
     assert '| all | 14 | 85.71 | 57.14 |' in capsys.readouterr().out
+
+
+def test_a_reused_out_dir_holds_only_what_the_last_run_wrote(hand_set_report, tmp_path, monkeypatch, capsys):
+    root, config, out, _ = hand_set_report
+    reused = tmp_path / 'reused'
+    shutil.copytree(out, reused)  # an earlier run under attack
+    monkeypatch.setattr(sys, 'argv', [TOOL, config, str(reused / 'predictions.pkl'), '--out-dir', str(reused)])
+    runpy.run_path(TOOL, run_name='__main__')  # predictions read from the out dir itself: kept
+    assert (reused / 'predictions.pkl').is_file() and (reused / 'confusion_matrix_robust.png').is_file()
+    monkeypatch.setattr(sys, 'argv', [TOOL, config, write_checkpoint(tmp_path / 'hand_set.pth'), '--out-dir',
+                                      str(reused), '--work-dir', str(tmp_path / 'work')])
+    runpy.run_path(TOOL, run_name='__main__')  # clean only
+    assert sorted(p.name for p in reused.iterdir()) == ['confusion_matrix_clean.png', 'per_class_accuracy.json',
+                                                        'per_class_accuracy.png', 'predictions.pkl']
+    assert 'robust' not in json.loads((reused / 'per_class_accuracy.json').read_text())
+    assert (f'from an earlier run in {reused}/: replaced per_class_accuracy.json, per_class_accuracy.png, '
+            'confusion_matrix_clean.png, predictions.pkl; removed confusion_matrix_robust.png (not written by this '
+            'run)') in capsys.readouterr().out
 
 
 def sample(gt: int, clean: int, adv: int = None) -> dict:

@@ -30,8 +30,13 @@ def test_deployed_mpm_prints_the_numbers_of_the_plain_classifier(monkeypatch, tm
     training = graphs[mpm]['training (with bypass)']
     assert training['params'] > graphs[mpm]['deployed']['params']
     assert training['flops'] > graphs[mpm]['deployed']['flops']
-    rows = [line.split(' | ')[1:6] for line in capsys.readouterr().out.splitlines() if '| deployed |' in line]
+    printed = capsys.readouterr().out
+    rows = [line.split(' | ')[1:6] for line in printed.splitlines() if '| deployed |' in line]
     assert len(rows) == 2 and rows[0] == rows[1]  # the same printed numbers for both configs
+    # the part count that sizes the training graph is stated (the synthetic set: background + 21 parts)
+    assert [entry['part_classes'] for entry in json.loads(out.read_text())] == [22, None]
+    assert f'{mpm}: part head of 22 classes (background + parts)' in printed
+    assert f'{mpm}: part head of 22 classes' in out.with_suffix('.md').read_text()
 
 
 class TupleConv(nn.Conv2d):

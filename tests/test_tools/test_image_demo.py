@@ -1,5 +1,6 @@
 """demo/image_demo.py and the MPM side of mmpart.apis on a short MPM run: top-5 with object names, the bypass's
 parts, an adversarial example; readable pictures."""
+import ast
 import re
 import runpy
 import sys
@@ -50,6 +51,10 @@ def test_demo_prints_top5_and_draws_parts_and_the_attack(mpm, mpm_run, tmp_path,
     ranked = re.findall(r'^\s+(\d)\. (.+)  ([\d.]+)%$', out, re.M)
     assert [int(r[0]) for r in ranked] == [1, 2, 3, 4, 5] * 2  # clean, then under attack
     assert ranked[0][1] == inference_model(model, image).names[0]
+    assert f'\n{image}: top-5\n' in out
+    drawn = ast.literal_eval(re.search(r'^parts: (.*)$', out, re.M).group(1))
+    objects = set(table.object_names.values())
+    assert drawn and all(name.split(': ')[0] in objects for name in drawn)  # '<object>: <part>', as elsewhere
     stem = Path(image).stem
     parts = np.asarray(Image.open(tmp_path / f'{stem}_parts.png'))
     attack = np.asarray(Image.open(tmp_path / f'{stem}_pgd.png'))

@@ -1,14 +1,18 @@
-"""OpenMMLab's ``mim`` runs mmpart's packaged tools and configs after a (non-editable) install.
+"""OpenMMLab's ``mim`` runs mmpart's tools and configs, after a regular install and in the editable install
+``make install`` creates.
 
-The shared environment cannot be reinstalled, so the test builds a wheel from a copy of the sources (setup.py's
-``add_mim_extension`` copies configs, tools, demo and the model index into ``mmpart/.mim``), installs it into a
-temporary directory put first on ``PYTHONPATH``, and runs ``mim train`` / ``mim test`` from a directory where
-the config's relative path does not exist, so that mim has to find it in the package.
+Regular install: the test builds a wheel from a copy of the sources (setup.py's ``add_mim_extension`` copies
+configs, tools, demo and the model index into ``mmpart/.mim``), installs it into a temporary directory put first on
+``PYTHONPATH``, and runs ``mim train`` / ``mim test`` from a directory where the config's relative path does not
+exist, so that mim has to find it in the package. Editable install: ``mim search`` and ``mim train`` in the
+environment the tests run in, as ``tools/misc/install.sh`` made it.
 """
+import json
 import os
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -74,3 +78,32 @@ def test_mim_train_and_test_find_the_packaged_config_and_tools(installed, synthe
                 'test_dataloader.num_workers=0'], tmp_path, env)
     assert f'{site}/mmpart/.mim/tools/test.py' in test.stdout
     assert 'accuracy/top1' in test.stdout + test.stderr
+
+
+@pytest.fixture(scope='module')
+def editable_env():
+    """The environment of this test run, if mmpart is installed in it in editable mode (``make install``)."""
+    try:
+        url = json.loads(metadata.distribution('mmpart').read_text('direct_url.json') or '{}')
+    except metadata.PackageNotFoundError:
+        url = {}
+    if not url.get('dir_info', {}).get('editable'):
+        pytest.skip('mmpart is not an editable install here (the wheel tests above cover regular installs)')
+    return {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'} | dict(OMP_NUM_THREADS='1')
+
+
+def test_mim_search_lists_the_model_zoo_of_the_editable_install(editable_env, tmp_path):
+    search = run([sys.executable, '-m', 'mim', 'search', 'mmpart', '--field', 'config'], tmp_path, editable_env)
+    assert 'configs/mpm/mpm_r50.py' in search.stdout and 'configs/baseline/baseline_r50.py' in search.stdout
+
+
+def test_mim_train_runs_a_synthetic_config_of_the_editable_install(editable_env, synthetic_pinpp, tmp_path):
+    """One epoch of the synthetic MPM, the config and tools found through the install's mmpart/.mim links."""
+    train = run([sys.executable, '-m', 'mim', 'train', 'mmpart', 'configs/mpm/mpm_r18_synthetic.py', '--work-dir',
+                 str(tmp_path / 'train'), '--no-validate', '--cfg-options',
+                 f'train_dataloader.dataset.data_root={synthetic_pinpp}/', 'train_dataloader.dataset.indices=8',
+                 'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0', 'train_cfg.max_epochs=1',
+                 'log_level=WARNING'], tmp_path, editable_env)
+    package = Path(metadata.distribution('mmpart').locate_file('mmpart'))
+    assert f'{package}/.mim/tools/train.py' in train.stdout
+    assert (tmp_path / 'train' / 'epoch_1.pth').is_file()

@@ -28,7 +28,7 @@ def parse_args() -> argparse.Namespace:
     plot.add_argument('--keys', nargs='+', help='metrics to plot (default: the losses, part and val accuracies, lr)')
     plot.add_argument('--legend', nargs='+', help='run names (default: the work dir names)')
     plot.add_argument('--title', help='figure title')
-    plot.add_argument('--out', default='curves.png', help='figure file (png, pdf, svg)')
+    plot.add_argument('--out', default='work_dirs/curves.png', help='figure file (png, pdf, svg)')
     timing = tasks.add_parser('cal_train_time', help='mean time per training iteration')
     timing.add_argument('runs', nargs='+', help='json logs or work dirs')
     args = parser.parse_args()

@@ -31,7 +31,7 @@ from mmpart.registry import DATASETS
 from mmpart.utils import atomic_write_json, register_all_modules
 from mmpart.utils.config_file import load_config
 from mmpart.utils.entry_point import run_tool
-from mmpart.utils.run_config import add_common_args, apply_common_args
+from mmpart.utils.run_config import add_common_args, apply_common_args, use_checkpoint
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,7 +57,7 @@ def evaluate(cfg: Config, args: argparse.Namespace, predictions: str):
     """Run the test as tools/test.py does, dumping the predictions; returns them, the classes, the attack and the
     metrics of the config's evaluator."""
     cfg = apply_common_args(cfg, args)
-    cfg.load_from = args.ckpt_or_result
+    cfg = use_checkpoint(cfg, args.ckpt_or_result)
     overrides = dict(eps=args.eps, steps=args.steps, step_size=args.step_size, **args.attack_cfg)
     adversarial = configure_adversarial_test(cfg, args.attack, overrides)
     evaluators = cfg.test_evaluator if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
@@ -74,6 +74,11 @@ def dataset_classes(cfg: Config):
         return DATASETS.build({**cfg.test_dataloader.dataset, 'pipeline': []}).metainfo.get('classes')
 
 
+#: every file the tool writes into --out-dir: what one run does not write is an earlier run's, and is removed
+OUTPUTS = ('per_class_accuracy.json', 'per_class_accuracy.png', 'confusion_matrix_clean.png',
+           'confusion_matrix_robust.png', 'predictions.pkl')
+
+
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
@@ -81,12 +86,15 @@ def main() -> None:
     if args.test_set:
         use_test_set(cfg, args.test_set)
     os.makedirs(args.out_dir, exist_ok=True)
+    earlier = [name for name in OUTPUTS if osp.exists(osp.join(args.out_dir, name))]
+    written = ['per_class_accuracy.json', 'per_class_accuracy.png']
     if args.ckpt_or_result.endswith('.pkl'):
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
         results, classes, attack, metrics = mmengine.load(args.ckpt_or_result), dataset_classes(cfg), None, None
     else:
         results, classes, attack, metrics = evaluate(cfg, args, osp.join(args.out_dir, 'predictions.pkl'))
+        written.append('predictions.pkl')
     if not classes:
         raise ValueError(f'{args.config}: the test dataset has no class names (metainfo "classes")')
     report = per_class_report(results, display_class_names(classes, cfg), attack)
@@ -98,10 +106,19 @@ def main() -> None:
             plot_confusion_matrix(report[name]['confusion_matrix'], report['classes'],
                                   osp.join(args.out_dir, f'confusion_matrix_{name}.png'), args.include_values,
                                   args.cmap)
+            written.append(f'confusion_matrix_{name}.png')
     plot_per_class(report, osp.join(args.out_dir, 'per_class_accuracy.png'))
+    given = osp.abspath(args.ckpt_or_result)  # predictions read from the out dir stay
+    stale = [name for name in earlier if name not in written and osp.abspath(osp.join(args.out_dir, name)) != given]
+    for name in stale:
+        os.remove(osp.join(args.out_dir, name))
     print(per_class_table(report))
-    print(f'written to {args.out_dir}/: per_class_accuracy.json, per_class_accuracy.png, '
-          + ', '.join(f'confusion_matrix_{n}.png' for n in ('clean', 'robust') if n in report))
+    print(f'written to {args.out_dir}/: {", ".join(sorted(written))}')
+    replaced = [name for name in earlier if name in written]
+    if replaced or stale:
+        print(f'from an earlier run in {args.out_dir}/: ' + '; '.join(
+            part for part in (f'replaced {", ".join(replaced)}' if replaced else '',
+                              f'removed {", ".join(stale)} (not written by this run)' if stale else '') if part))
 
 
 if __name__ == '__main__':

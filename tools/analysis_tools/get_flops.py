@@ -13,6 +13,7 @@ backward passes of the deployed graph). The input size defaults to the crop of t
 """
 import argparse
 import os.path as osp
+from typing import Dict
 
 from mmengine.config import DictAction
 
@@ -46,21 +47,35 @@ def complexity_of(config: str, args: argparse.Namespace) -> list:
         height, width = (args.shape * 2)[:2]
     else:
         height, width = input_size_from_pipeline(cfg.get('test_dataloader', {}).get('dataset', {}).get('pipeline', []))
-    results = model_complexity(init_model(cfg), (3, height, width), with_table=args.show_table)
+    model = init_model(cfg)
+    results = model_complexity(model, (3, height, width), with_table=args.show_table)
     for result in results if args.show_table else []:
         print(f'{config}, {result.graph}:{result.table}\n')
-    return results
+    return results, getattr(getattr(model, 'part_head', None), 'num_classes', None)
+
+
+def part_classes_note(part_classes: Dict[str, int]) -> str:
+    """The part head's class count of each MPM config: it sizes the training graph, and PIN++ configs read it from
+    the converter's part_ids.json where that exists (else their default, the authors' 3,311)."""
+    return '\n'.join(f'{config}: part head of {count:,} classes (background + parts)'
+                     for config, count in part_classes.items())
 
 
 def main() -> None:
     args = parse_args()
-    results = {config: complexity_of(config, args) for config in args.configs}
+    results, part_classes = {}, {}
+    for config in args.configs:
+        results[config], count = complexity_of(config, args)
+        if count is not None:
+            part_classes[config] = count
     table = complexity_table(results)
-    print(table)
+    note = part_classes_note(part_classes)
+    print(table + (f'\n\n{note}' if note else ''))
     if args.out:
-        atomic_write_json(args.out, [dict(config=config, graphs=[r.to_dict() for r in graphs])
+        atomic_write_json(args.out, [dict(config=config, part_classes=part_classes.get(config),
+                                          graphs=[r.to_dict() for r in graphs])
                                      for config, graphs in results.items()], indent=2)
-        atomic_write_text(osp.splitext(args.out)[0] + '.md', table + '\n')
+        atomic_write_text(osp.splitext(args.out)[0] + '.md', table + (f'\n\n{note}\n' if note else '\n'))
         print(f'written to {args.out} and {osp.splitext(args.out)[0]}.md')
 
 if __name__ == '__main__':

@@ -125,9 +125,16 @@ pip_install -q -r "$here/requirements/mminstall.txt" -r "$here/requirements/runt
 # shellcheck disable=SC2046
 pip_install -q --no-deps $("$py" "$here/tools/misc/wheelhouse.py" requirements --group no-deps)
 step "mmpart (editable)"
-# offline, through setuptools' PEP 660 hook directly: for a setup.py project pip would otherwise run `setup.py
-# develop`, which (setuptools >= 80) calls pip again in a subprocess that ignores these options and wants an index
-pip_install -q --no-deps --no-build-isolation ${offline[@]+--use-pep517} -e "$here"
+# through setuptools' PEP 660 hook directly (offline too: for a setup.py project pip would otherwise run `setup.py
+# develop`, which (setuptools >= 80) calls pip again in a subprocess that ignores these options and wants an index),
+# in compat mode: the checkout goes on sys.path by a .pth file (what `setup.py develop` did), so that the link below
+# cannot shadow the package; setup.py's add_mim_extension links configs/, tools/, demo/, model-index.yml into
+# mmpart/.mim. OpenMMLab's mim looks for them in <location of the distribution>/mmpart/.mim, and the location of
+# an editable install is site-packages: link that to the checkout's (mim train/test/search mmpart then work)
+pip_install -q --no-deps --no-build-isolation --use-pep517 --config-settings editable_mode=compat -e "$here"
+site=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+mkdir -p "$site/mmpart"
+ln -sfn "$here/mmpart/.mim" "$site/mmpart/.mim"
 step ""
 
 transformers_at=$("$py" -c "import importlib.util as u; s = u.find_spec('transformers'); print(s.origin if s else '')" \

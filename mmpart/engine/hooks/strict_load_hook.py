@@ -1,11 +1,9 @@
 """Refuse a ``load_from`` / ``resume`` checkpoint whose keys or shapes differ from the model's."""
-import re
-
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmpart.registry import HOOKS
-from mmpart.utils.checkpoint_match import check_state_dict_matches
+from mmpart.utils.checkpoint_match import check_checkpoint_fits
 
 
 @HOOKS.register_module()
@@ -24,7 +22,5 @@ class StrictLoadHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        state = checkpoint.get('state_dict', checkpoint)
-        state = {re.sub(r'^module\.', '', key): value for key, value in state.items()}  # as mmengine's loader
         source = runner._load_from or f'the latest checkpoint of {runner.work_dir}'
-        check_state_dict_matches(model, state, f'checkpoint {source}')
+        check_checkpoint_fits(model, checkpoint, f'checkpoint {source}')

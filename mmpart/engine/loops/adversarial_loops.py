@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import os.path as osp
+import time
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch
@@ -23,6 +24,7 @@ from torch.utils.data import DataLoader
 from mmpart.attacks import (
     EVALUATION_KEEP,
     BaseAttack,
+    attack_progress,
     describe_threat_model,
     normalisation,
     pixel_space_logits,
@@ -213,6 +215,7 @@ class AdversarialTestLoop(_AdversarialMixin, TestLoop):
     def run(self) -> dict:
         self._log_threat_model()
         self.records = self._open_records()
+        self._attack_seconds: List[float] = []
         metrics = super().run()
         records = {}
         for part in all_gather_object(self.records.mine):
@@ -229,11 +232,24 @@ class AdversarialTestLoop(_AdversarialMixin, TestLoop):
             outputs = []
             self.robust_metric.results.extend(copy.deepcopy(resumed))
         else:
-            outputs = self._attacked_outputs(data_batch, idx, self.checks)
+            outputs = self._attacked_outputs_with_progress(data_batch, idx)
             seen = len(self.robust_metric.results)
             self.evaluator.process(data_samples=outputs, data_batch=data_batch)
             self.records.add(self.robust_metric.results[seen:])
         self.runner.call_hook('after_test_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs)
+
+    def _attacked_outputs_with_progress(self, data_batch: dict, idx: int) -> list:
+        """The batch's attacked outputs; logs each attack's start and end (:class:`MultiAttack`) and the batch's
+        time, so that an evaluation whose batches take minutes is never silent."""
+        where = f'robust evaluation, batch {idx + 1}/{len(self.dataloader)}'
+        start = time.perf_counter()
+        with attack_progress(lambda message: self.runner.logger.info(f'{where}: {message}')):
+            outputs = self._attacked_outputs(data_batch, idx, self.checks)
+        self._attack_seconds.append(time.perf_counter() - start)
+        left = (len(self.dataloader) - idx - 1) * sum(self._attack_seconds) / len(self._attack_seconds)
+        self.runner.logger.info(f'{where}: attacked in {self._attack_seconds[-1]:.1f} s, about {left / 60:.1f} min '
+                                'left')
+        return outputs
 
     def _members(self) -> list:
         return self.attack.components() if hasattr(self.attack, 'components') else []
