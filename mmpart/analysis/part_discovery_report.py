@@ -18,8 +18,8 @@ from mmengine.registry import DefaultScope
 from mmpart.evaluation.tables import markdown_table
 from mmpart.registry import DATASETS, MODELS
 from mmpart.utils import atomic_write, atomic_write_json, atomic_write_text
-from mmpart.utils.config_file import load_config
 from mmpart.utils.checkpoint_match import load_checkpoint_exactly
+from mmpart.utils.config_file import load_config
 
 from .part_discovery import discover_class_parts
 

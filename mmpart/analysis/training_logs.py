@@ -13,9 +13,9 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.config import Config
 
 from mmpart.evaluation.tables import markdown_table
+from mmpart.utils.config_file import load_config
 
 from .figure_io import pyplot, save_figure
 
@@ -108,7 +108,7 @@ def _val_iterations(json_log: str, before: Sequence[Optional[int]]) -> List[floa
     schedule: List[int] = []
     config = osp.join(osp.dirname(json_log), 'config.py')
     if osp.isfile(config):
-        train_cfg = Config.fromfile(config, import_custom_modules=False).get('train_cfg') or {}
+        train_cfg = load_config(config, import_custom_modules=False).get('train_cfg') or {}
         if 'max_iters' in train_cfg:
             last, interval = int(train_cfg['max_iters']), int(train_cfg.get('val_interval', 1000))
             begin = int(train_cfg.get('val_begin', 1))

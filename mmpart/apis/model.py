@@ -12,8 +12,8 @@ from mmpart.datasets.part_id_table import PartIdTable
 from mmpart.datasets.robustness.imagenet_meta import IMAGENET_WNIDS
 from mmpart.registry import MODELS
 from mmpart.utils import register_all_modules
-from mmpart.utils.config_file import load_config
 from mmpart.utils.checkpoint_match import load_checkpoint_exactly
+from mmpart.utils.config_file import load_config
 
 __all__ = ['init_model', 'class_display_names', 'display_class_names', 'object_names_of_config', 'wnid_names']
 

@@ -20,8 +20,8 @@ from torch.utils.data import DataLoader, Dataset
 from mmpart.datasets.part_id_table import PartIdTable
 from mmpart.datasets.part_mask_io import write_part_mask
 from mmpart.utils.atomic_io import atomic_write_json, atomic_write_text, remove_stale_temps
-from mmpart.utils.config_file import load_config
 from mmpart.utils.checkpoint_match import load_checkpoint_exactly
+from mmpart.utils.config_file import load_config
 
 from .image_list import list_unlabeled
 from .painting import paint_parts, select_parts

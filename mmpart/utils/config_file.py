@@ -8,12 +8,12 @@ class ConfigFileNotFoundError(FileNotFoundError):
     """A config file, or a file it inherits, does not exist; the message names it (tools print it as one line)."""
 
 
-def load_config(path: str) -> Config:
-    """``Config.fromfile(path)``; a missing ``path`` or ``_base_`` raises :class:`ConfigFileNotFoundError`."""
+def load_config(path: str, **kwargs) -> Config:
+    """``Config.fromfile(path, **kwargs)``; a missing ``path`` or ``_base_`` raises :class:`ConfigFileNotFoundError`."""
     if not osp.isfile(path):
         raise ConfigFileNotFoundError(f'config file not found: {path}')
     try:
-        return Config.fromfile(path)
+        return Config.fromfile(path, **kwargs)
     except FileNotFoundError as error:
         missing = error.filename or str(error)  # mmengine's own check gives only a message
         raise ConfigFileNotFoundError(f'{path}: a file it inherits was not found: {missing}') from error
