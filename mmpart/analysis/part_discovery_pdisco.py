@@ -16,10 +16,8 @@ from typing import List, Optional, Sequence, Set
 import numpy as np
 from mmengine.config import Config
 from mmengine.logging import print_log
-from mmengine.registry import DefaultScope
 
 from mmpart.evaluation.tables import markdown_table
-from mmpart.registry import DATASETS
 from mmpart.utils import atomic_write_json, atomic_write_text
 from mmpart.utils.config_file import load_config
 
@@ -31,28 +29,25 @@ from .part_discovery import (
     dff_part_map,
     pdisco_scores,
 )
-from .part_discovery_report import MASK_LOADERS, ModelSpec, backbone_features, draw_discovery, load_backbone_model
+from .part_discovery_report import (
+    ModelSpec,
+    backbone_features,
+    dataset_with_resizing,
+    draw_discovery,
+    load_backbone_model,
+)
 
 __all__ = ['pdisco_dataset', 'read_image_list', 'pdisco_samples', 'pdisco_report']
 
 
 def pdisco_dataset(cfg: Config, split: str, img_size: int, center_crop: bool = True):
     """The ``{split}_dataloader`` dataset of ``cfg`` with its part-mask loader and the official resizing."""
-    dataset_cfg = cfg[f'{split}_dataloader'].dataset.copy()
-    while 'dataset' in dataset_cfg:  # dataset wrappers
-        dataset_cfg = dataset_cfg.dataset.copy()
-    loaders = [step for step in dataset_cfg.get('pipeline', []) if step.get('type') in MASK_LOADERS]
-    if not loaders:
-        raise ValueError(f'{cfg.filename}: the {split} pipeline loads no part mask (none of {MASK_LOADERS}); use a '
-                         'split (or --dataset-config) whose dataset has part masks')
     # torchvision's Resize(img_size): the shorter side to img_size (mmcv's keep_ratio fits the short side to the
     # smaller of the two scale values when the larger one does not bind)
     resize = [dict(type='Resize', scale=(img_size, img_size * 1000), keep_ratio=True)]
     if center_crop:
         resize.append(dict(type='CenterCrop', crop_size=img_size))
-    dataset_cfg.pipeline = [dict(type='LoadImageFromFile'), dict(loaders[0]), *resize, dict(type='PackPartInputs')]
-    with DefaultScope.overwrite_default_scope('mmpart'):
-        return DATASETS.build(dataset_cfg)
+    return dataset_with_resizing(cfg, split, resize)
 
 
 def read_image_list(path: str) -> Set[str]:

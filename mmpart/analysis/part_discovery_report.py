@@ -38,6 +38,12 @@ ModelSpec = Tuple[str, str, str]  # name, config, checkpoint
 
 def discovery_dataset(cfg: Config, split: str, img_size: int):
     """The ``{split}_dataloader`` dataset of ``cfg`` with a deterministic pipeline that keeps its part-mask loader."""
+    return dataset_with_resizing(cfg, split, [dict(type='Resize', scale=(img_size, img_size))])
+
+
+def dataset_with_resizing(cfg: Config, split: str, resize: List[dict]):
+    """The innermost ``{split}_dataloader`` dataset of ``cfg`` with the pipeline: load the image, its part mask
+    (the dataset's own mask loader), the ``resize`` steps, pack; a pipeline without a mask loader is refused."""
     dataset_cfg = cfg[f'{split}_dataloader'].dataset.copy()
     while 'dataset' in dataset_cfg:  # dataset wrappers
         dataset_cfg = dataset_cfg.dataset.copy()
@@ -45,8 +51,7 @@ def discovery_dataset(cfg: Config, split: str, img_size: int):
     if not loaders:
         raise ValueError(f'{cfg.filename}: the {split} pipeline loads no part mask (none of {MASK_LOADERS}); use a '
                          'split (or --dataset-config) whose dataset has part masks')
-    dataset_cfg.pipeline = [dict(type='LoadImageFromFile'), dict(loaders[0]),
-                            dict(type='Resize', scale=(img_size, img_size)), dict(type='PackPartInputs')]
+    dataset_cfg.pipeline = [dict(type='LoadImageFromFile'), dict(loaders[0]), *resize, dict(type='PackPartInputs')]
     with DefaultScope.overwrite_default_scope('mmpart'):
         return DATASETS.build(dataset_cfg)
 

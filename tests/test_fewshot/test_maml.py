@@ -225,6 +225,8 @@ def test_image_episode_classifier_hands_the_images_to_the_head():
     assert set(losses) == {'loss', 'accuracy'}
     with pytest.raises(NotImplementedError, match='classifies episodes'):
         model(images, samples, mode='predict')
+    with pytest.raises(RuntimeError, match='ImageEpisodeClassifier: invalid mode "feat"'):
+        model(images, samples, mode='feat')
 
 
 def cbfinn_forward(x, weights, bn_offsets):

@@ -11,12 +11,13 @@ from mmpretrain.structures import DataSample
 from mmpart.registry import MODELS
 
 from ..heads.few_shot_head import class_means
+from .mode_forward import ModeForwardMixin
 
 __all__ = ['ConstellationNetClassifier']
 
 
 @MODELS.register_module()
-class ConstellationNetClassifier(BaseClassifier):
+class ConstellationNetClassifier(ModeForwardMixin, BaseClassifier):
     """The official recipe (mlpc-ucsd/ConstellationNet, ``train_classifier_sideout_classifier_ybranch.py``).
 
     A training batch is ``num_images`` images of the training classes followed by ``num_tasks``
@@ -74,15 +75,6 @@ class ConstellationNetClassifier(BaseClassifier):
     def extract_feat(self, inputs: torch.Tensor):
         """Both branches' last maps."""
         return self.backbone(inputs)
-
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None, mode: str = 'tensor'):
-        if mode == 'tensor':
-            return self.head(self.extract_feat(inputs))
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        raise RuntimeError(f'ConstellationNetClassifier: invalid mode "{mode}"')
 
     def meta_logits(self, support: torch.Tensor, support_labels: torch.Tensor, query: torch.Tensor) -> torch.Tensor:
         """Minus the scaled squared Euclidean distances of the queries to the class means."""

@@ -7,11 +7,13 @@ from mmpretrain.structures import DataSample
 
 from mmpart.registry import MODELS
 
+from .mode_forward import ModeForwardMixin
+
 __all__ = ['ImageEpisodeClassifier']
 
 
 @MODELS.register_module()
-class ImageEpisodeClassifier(BaseClassifier):
+class ImageEpisodeClassifier(ModeForwardMixin, BaseClassifier):
     """Hands the preprocessed images to its few-shot head as the features.
 
     For methods that adapt the whole network to each episode (:class:`MAMLHead`): the head owns the
@@ -33,15 +35,6 @@ class ImageEpisodeClassifier(BaseClassifier):
     def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
         """The images themselves."""
         return inputs
-
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None, mode: str = 'tensor'):
-        if mode == 'tensor':
-            return self.head(self.extract_feat(inputs))
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        raise RuntimeError(f'ImageEpisodeClassifier: invalid mode "{mode}"')
 
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> dict:
         return self.head.loss(self.extract_feat(inputs), data_samples)
