@@ -50,11 +50,11 @@ def build_test_pipeline(cfg: Config) -> Compose:
         return Compose(steps)
 
 
-def init_part_detector(config: Union[str, Config], checkpoint: str, device: str = 'cpu',
+def init_part_detector(config: Union[str, Config], checkpoint: Optional[str], device: str = 'cpu',
                        cfg_options: Optional[dict] = None) -> torch.nn.Module:
     """mmdet's ``init_detector`` for an mmpart config, the checkpoint loaded only if it fits the model exactly
     (:func:`~mmpart.utils.checkpoint_match.load_checkpoint_exactly`; mmdet's loader would warn and go on);
-    class names come from the checkpoint's meta."""
+    class names come from the checkpoint's meta. ``checkpoint=None`` leaves the weights as built (no class names)."""
     from mmdet.apis import init_detector
 
     cfg = load_config(config) if isinstance(config, str) else copy.deepcopy(config)
@@ -65,7 +65,7 @@ def init_part_detector(config: Union[str, Config], checkpoint: str, device: str 
         warnings.simplefilter('ignore')
         # palette='random': do not build the test dataset (its data need not exist where labels are made)
         model = init_detector(cfg, None, palette='random', device='cpu')
-    meta = load_checkpoint_exactly(model, checkpoint).get('meta') or {}
+    meta = (load_checkpoint_exactly(model, checkpoint).get('meta') or {}) if checkpoint else {}
     model.dataset_meta = dict({k.lower(): v for k, v in (meta.get('dataset_meta') or {}).items()}, palette='random')
     return model.to(device)
 

@@ -168,6 +168,8 @@ def test_the_pseudo_labelling_detector_is_refused_a_checkpoint_that_misses_layer
     torch.save(dict(state_dict=state), tmp_path / 'partial.pth')
     with pytest.raises(CheckpointMismatchError, match=r'missing \(1\): roi_head.mask_head.conv_logits.weight'):
         init_part_detector(TINY_DET, str(tmp_path / 'partial.pth'))
+    # no checkpoint (benchmarks/gpu_check.py trains one from the config's weights): nothing loaded, no names
+    assert init_part_detector(TINY_DET, None).dataset_meta == dict(palette='random')
 
 
 def test_tests_of_configs_without_the_hook_get_it():
