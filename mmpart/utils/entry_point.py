@@ -1,4 +1,5 @@
-"""How every tool runs its ``main``: a missing config in one line, and a process group that ends cleanly.
+"""How every tool runs its ``main``: a missing config or a checkpoint that does not fit said without a traceback, and
+a process group that ends cleanly.
 
 A process group left alive at interpreter exit is torn down in the wrong order: gloo's threads are destroyed while
 still joinable and the process aborts (``terminate called without an active exception``, exit code -6) after a run
@@ -18,7 +19,11 @@ import torch.distributed as dist
 import torch.distributed.distributed_c10d as c10d
 from torch.distributed.elastic.multiprocessing.errors import record
 
+from .checkpoint_match import CheckpointMismatchError
 from .config_file import ConfigFileNotFoundError
+
+#: a user's mistake, fully described by its message: printed as ``error: <message>``, exit status 2
+USER_ERRORS = (ConfigFileNotFoundError, CheckpointMismatchError)
 
 
 def end_process_group(failed: bool = False) -> None:
@@ -47,7 +52,8 @@ def stop_with_torchrun() -> None:
 
 
 def run_tool(main: Callable[[], Any]) -> None:
-    """Run a tool's ``main()`` and end its process group; a missing config exits with status 2 and one line.
+    """Run a tool's ``main()`` and end its process group; a :data:`USER_ERRORS` error (a missing config, a
+    checkpoint that does not fit the config's model) exits with status 2 and its message, without a traceback.
 
     Under torchrun the failing rank's error is recorded (torch's ``record``), so torchrun's summary of a failed run
     shows that rank's exception instead of "To enable traceback see ...".
@@ -57,7 +63,7 @@ def run_tool(main: Callable[[], Any]) -> None:
     try:
         record(main)()
         failed = False
-    except ConfigFileNotFoundError as error:
+    except USER_ERRORS as error:
         print(f'error: {error}', file=sys.stderr)
         raise SystemExit(2) from None
     finally:
