@@ -13,8 +13,14 @@ from torch.utils.data import DataLoader
 from mmpart.utils.entry_point import run_tool
 
 
+def say(line: str) -> None:
+    """One line in one write: torchrun runs the ranks unbuffered (``python -u``), where ``print`` writes the text and
+    its newline apart, so the lines of processes sharing the pipe would interleave."""
+    os.write(1, f'{line}\n'.encode())
+
+
 def print_worker_pid(worker_id: int) -> None:
-    print(f'pid {os.getpid()}', flush=True)
+    say(f'pid {os.getpid()}')
 
 
 def main() -> None:
@@ -25,12 +31,12 @@ def main() -> None:
     if mode == 'hang':
         loader = DataLoader(range(4), num_workers=1, persistent_workers=True, worker_init_fn=print_worker_pid)
         next(iter(loader))
-        print(f'pid {os.getpid()}', flush=True)
+        say(f'pid {os.getpid()}')
         time.sleep(300)
     if mode == 'raise' and dist.get_rank() == 1:
         raise ValueError('rank 1 cannot go on')
     dist.barrier()
-    print(f'rank {dist.get_rank()} of {int(total.item())} done', flush=True)
+    say(f'rank {dist.get_rank()} of {int(total.item())} done')
 
 
 if __name__ == '__main__':
