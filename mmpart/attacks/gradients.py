@@ -59,7 +59,7 @@ def loss_and_input_gradient(logits_fn: Callable[[torch.Tensor], torch.Tensor], l
         loss = loss_fn(logits32, labels)
         logit_grad, = torch.autograd.grad(loss.sum(), logits32)  # stops at logits32: the graph below stays
         peak = logit_grad.flatten(1).abs().amax(dim=1).clamp_min(torch.finfo(torch.float32).tiny)
-        per_sample = (-1, *[1] * (logit_grad.dim() - 1))
+        per_sample, per_image = (-1, *[1] * (logit_grad.dim() - 1)), (-1, *[1] * (x.dim() - 1))
         unit = logit_grad / peak.view(per_sample)
         grad, scale = torch.zeros_like(x), FP16_LOGIT_GRAD_SCALE
         todo = torch.ones(len(x), dtype=torch.bool, device=x.device)
@@ -69,7 +69,7 @@ def loss_and_input_gradient(logits_fn: Callable[[torch.Tensor], torch.Tensor], l
                                          retain_graph=attempt < FP16_BACKOFFS)
             found = _zeros_if_unused(found, x)
             finite = todo & torch.isfinite(found.flatten(1)).all(dim=1)
-            grad = torch.where(finite.view(-1, *[1] * (grad.dim() - 1)), found, grad)
+            grad = torch.where(finite.view(per_image), found, grad)
             todo = todo & ~finite
             if not todo.any():
                 break
